@@ -1,0 +1,116 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Roles known to the authorizer.
+const (
+	// RolePhone is the role of phones: call tasks, publish offloading requests and files,
+	// subscribe to results and stats. Anonymous sessions get this role.
+	RolePhone = "phone"
+	// RoleEdge is the role of server nodes that join the router from elsewhere: they may
+	// also register task procedures and publish results and stats.
+	RoleEdge = "edge"
+	// RoleAdmin may do everything.
+	RoleAdmin = "admin"
+)
+
+// Config configures the embedded router. The zero value of each field means its default.
+type Config struct {
+	// Realm is the WAMP realm. Default "mamoc_realm".
+	Realm string `json:"realm"`
+	// MaxMessageSize is the largest inbound message in bytes on WebSocket and RawSocket.
+	// Default 16 MiB (RawSocket rounds it up to a power of two, at most 16 MiB).
+	MaxMessageSize int `json:"max_message_size"`
+	// DisableAnonymous refuses sessions without authentication. Default false: anonymous
+	// sessions are allowed and get role "phone", so unmodified MAMoC apps work on a LAN.
+	DisableAnonymous bool `json:"disable_anonymous"`
+	// Users are the accounts for ticket and WAMP-CRA authentication. Default none.
+	Users []User `json:"users"`
+	// AllowedOrigins are glob patterns of WebSocket Origin headers to accept besides the
+	// request's own host (requests without Origin, as from phones, are always accepted).
+	// Default none.
+	AllowedOrigins []string `json:"allowed_origins"`
+	// OutQueueSize is the number of messages queued to each client before the router drops
+	// events for it. Default 256.
+	OutQueueSize int `json:"out_queue_size"`
+	// KeepAlive is the interval of WebSocket pings sent to clients. Default 30s; negative
+	// turns pings off.
+	KeepAlive time.Duration `json:"keep_alive"`
+	// AuthTimeout bounds how long a client may take to answer an authentication challenge.
+	// Default 10s.
+	AuthTimeout time.Duration `json:"auth_timeout"`
+	// RefactorRoles are the roles besides admin that may upload APKs (mamoc.app.upload and
+	// POST /api/apps). Default ["edge"].
+	RefactorRoles []string `json:"refactor_roles"`
+	// Logger receives the router's log. Default: discard.
+	Logger *slog.Logger `json:"-"`
+}
+
+// User is one account for ticket or WAMP-CRA authentication.
+type User struct {
+	// AuthID is the name the client sends as authid.
+	AuthID string `json:"authid"`
+	// Role is one of "phone", "edge" or "admin".
+	Role string `json:"role"`
+	// Ticket is the secret for ticket authentication; empty disables ticket for this user.
+	Ticket string `json:"ticket"`
+	// Secret is the WAMP-CRA secret; empty disables WAMP-CRA for this user.
+	Secret string `json:"secret"`
+}
+
+const defaultMaxMessageSize = 16 << 20
+
+func (c *Config) setDefaults() {
+	if c.Realm == "" {
+		c.Realm = "mamoc_realm"
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = defaultMaxMessageSize
+	}
+	if c.OutQueueSize == 0 {
+		c.OutQueueSize = 256
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = 30 * time.Second
+	}
+	if c.AuthTimeout == 0 {
+		c.AuthTimeout = 10 * time.Second
+	}
+	if c.RefactorRoles == nil {
+		c.RefactorRoles = []string{RoleEdge}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports the first invalid setting.
+func (c *Config) Validate() error {
+	if c.MaxMessageSize < 0 {
+		return errors.New("max_message_size: must not be negative")
+	}
+	seen := map[string]bool{}
+	for i, u := range c.Users {
+		if u.AuthID == "" {
+			return fmt.Errorf("users[%d]: authid is empty", i)
+		}
+		if seen[u.AuthID] {
+			return fmt.Errorf("users[%d]: duplicate authid %q", i, u.AuthID)
+		}
+		seen[u.AuthID] = true
+		switch u.Role {
+		case RolePhone, RoleEdge, RoleAdmin:
+		default:
+			return fmt.Errorf("users[%d] %q: unknown role %q (want phone, edge or admin)", i, u.AuthID, u.Role)
+		}
+		if u.Ticket == "" && u.Secret == "" {
+			return fmt.Errorf("users[%d] %q: neither ticket nor secret is set", i, u.AuthID)
+		}
+	}
+	return nil
+}
