@@ -1,0 +1,31 @@
+#!/bin/sh
+# refactor.sh installs the Debian tools the refactor package's tests and benchmarks use:
+# enjarify (DEX → jar, linking), androguard (verdict agreement and benchmark baseline),
+# dexdump/dexlist (oracle), libsmali-java (test DEX assembly) and a JDK (javac/java for the
+# linking test). Idempotent: it installs only what is missing.
+# Note: Debian's androguard and enjarify must run with /usr/bin/python3 (PYTHON=/usr/bin/python3),
+# not a pyenv python3 that may come first on PATH.
+set -eu
+
+missing=""
+need() { # need PACKAGE COMMAND
+	if ! command -v "$2" >/dev/null 2>&1; then missing="$missing $1"; fi
+}
+need enjarify enjarify
+need androguard androguard
+need dexdump dexdump
+need libsmali-java smali
+need openjdk-17-jdk-headless javac
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,428 @@
+package refactor
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// Verdict values of methods and classes.
+const (
+	VerdictOffloadable = "offloadable"  // nothing reachable touches the device
+	VerdictConditional = "conditional"  // offloadable only after shimming or shipping state
+	VerdictDevice      = "device-bound" // reaches a device-bound API, native code or an Android component
+	VerdictPartial     = "partial"      // class: some methods offloadable, some not
+)
+
+// node is a vertex of the call graph: an app method or a class-load pseudo node.
+type node struct {
+	m       *dexMethod // nil for a class node
+	class   *dexClass
+	label   string // evidence label
+	out     []int
+	blocker *blocker // direct reason, if any
+	// results
+	verdict  string
+	reason   string
+	evidence []string
+	needs    map[string]bool // shims used in the closure
+}
+
+type blocker struct {
+	cat    category
+	reason string
+	target string // last element of the evidence chain
+}
+
+// graph is the class hierarchy plus the call graph over the app's own methods.
+type graph struct {
+	classes  map[string]*dexClass
+	order    []*dexClass
+	nodes    []*node
+	byMethod map[*dexMethod]int
+	byClass  map[*dexClass]int
+	subs     map[string][]*dexClass // direct app subtypes (classes and interfaces) by super name
+	rules    *rules
+	edges    int
+	touches  map[*dexClass]string // classes referencing a device-bound API directly (first reference)
+	shims    map[int][]string     // shim classes referenced directly by a node
+}
+
+// buildGraph links the classes of all DEX files. A class defined twice (multidex) keeps the first.
+func buildGraph(ctx context.Context, files []*dexFile, r *rules) (*graph, error) {
+	g := &graph{classes: map[string]*dexClass{}, byMethod: map[*dexMethod]int{}, byClass: map[*dexClass]int{},
+		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]string{}, shims: map[int][]string{}}
+	for _, f := range files {
+		for _, c := range f.Classes {
+			if _, dup := g.classes[c.Name]; dup {
+				continue
+			}
+			g.classes[c.Name] = c
+			g.order = append(g.order, c)
+		}
+	}
+	for _, c := range g.order {
+		g.byClass[c] = g.add(&node{class: c, label: c.Name})
+		for _, m := range c.Methods {
+			g.byMethod[m] = g.add(&node{m: m, class: c, label: m.Display()})
+		}
+		for _, s := range append([]string{c.Super}, c.Interfaces...) {
+			if s != "" {
+				g.subs[s] = append(g.subs[s], c)
+			}
+		}
+	}
+	for i, c := range g.order {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		g.linkClass(c)
+		for _, m := range c.Methods {
+			g.linkMethod(m)
+		}
+	}
+	return g, nil
+}
+
+func (g *graph) add(n *node) int {
+	g.nodes = append(g.nodes, n)
+	return len(g.nodes) - 1
+}
+
+func (g *graph) edge(from, to int) {
+	if from != to {
+		g.nodes[from].out = append(g.nodes[from].out, to)
+		g.edges++
+	}
+}
+
+func (g *graph) block(id int, cat category, reason, target, class string) {
+	n := g.nodes[id]
+	if cat == catShim {
+		g.shims[id] = append(g.shims[id], class)
+		return
+	}
+	if cat == catPure {
+		return
+	}
+	if cat == catDevice && n.class != nil {
+		if _, ok := g.touches[n.class]; !ok {
+			g.touches[n.class] = target
+		}
+	}
+	if n.blocker == nil || cat > n.blocker.cat {
+		n.blocker = &blocker{cat: cat, reason: reason, target: target}
+	}
+}
+
+// linkClass: loading a class needs its supertypes and runs its static initializer.
+func (g *graph) linkClass(c *dexClass) {
+	id := g.byClass[c]
+	for _, s := range append([]string{c.Super}, c.Interfaces...) {
+		if s == "" {
+			continue
+		}
+		if sc, ok := g.classes[s]; ok {
+			g.edge(id, g.byClass[sc])
+			continue
+		}
+		cat, why := g.rules.classify(s, "")
+		if cat == catPure {
+			continue
+		}
+		verb := "extends "
+		if s != c.Super {
+			verb = "implements "
+		}
+		g.block(id, cat, verb+s+" ("+cat.String()+", "+why+")", s, s)
+	}
+	for _, m := range c.Methods {
+		if m.Name == "<clinit>" {
+			g.edge(id, g.byMethod[m])
+		}
+	}
+}
+
+// refClass adds the dependency of node id on class name: an app class's load node, or the
+// category of an external class.
+func (g *graph) refClass(id int, name, what string) {
+	if name == "" {
+		return
+	}
+	if c, ok := g.classes[name]; ok {
+		g.edge(id, g.byClass[c])
+		return
+	}
+	cat, why := g.rules.classify(name, "")
+	g.block(id, cat, what+" ("+cat.String()+", "+why+")", what, name)
+}
+
+func (g *graph) linkMethod(m *dexMethod) {
+	id := g.byMethod[m]
+	g.edge(id, g.byClass[m.Class])
+	switch {
+	case m.Flags&accNative != 0:
+		g.block(id, catDevice, "native method (ARM code in the APK)", m.Display()+" [native]", "")
+	case m.Unsupported != "":
+		g.block(id, catDevice, "unsupported instruction "+m.Unsupported, m.Display()+" ["+m.Unsupported+"]", "")
+	}
+	for _, p := range append(append([]string{}, m.Params...), m.Return) {
+		if c := descClass(p); c != "" {
+			g.refClass(id, c, "type "+c)
+		}
+	}
+	for _, r := range m.Refs {
+		if c, ok := g.classes[r.Class]; ok {
+			g.edge(id, g.byClass[c])
+			if strings.HasPrefix(r.What, "new ") && !strings.HasSuffix(r.What, "[]") {
+				g.callbacks(id, c)
+			}
+			continue
+		}
+		cat, why := g.rules.classify(r.Class, "")
+		g.block(id, cat, r.What+" ("+cat.String()+", "+why+")", r.What, r.Class)
+	}
+	for _, inv := range m.Invokes {
+		g.linkInvoke(id, inv)
+	}
+	// An abstract or interface method dispatches to every app override.
+	if !m.HasCode && m.Flags&accStatic == 0 && m.Flags&accNative == 0 {
+		for _, o := range g.overrides(m.Class.Name, m.Name, m.Proto()) {
+			g.edge(id, g.byMethod[o])
+		}
+	}
+}
+
+// callbacks: an object of app class c handed to library code may receive calls to any of
+// its virtual methods that override a library type's methods.
+func (g *graph) callbacks(id int, c *dexClass) {
+	for k := c; k != nil; k = g.classes[k.Super] {
+		external := false
+		for _, s := range append([]string{k.Super}, k.Interfaces...) {
+			if _, app := g.classes[s]; s != "" && !app {
+				external = true
+			}
+		}
+		for _, m := range k.Methods {
+			if m.Flags&accStatic != 0 || m.Name == "<init>" {
+				continue
+			}
+			if external || m.Name == "toString" || m.Name == "equals" || m.Name == "hashCode" || m.Name == "finalize" {
+				g.edge(id, g.byMethod[m])
+			}
+		}
+	}
+}
+
+func (g *graph) linkInvoke(id int, inv invokeRef) {
+	target := inv.Class + "." + inv.Name
+	if _, app := g.classes[inv.Class]; !app {
+		cat, why := g.rules.classify(inv.Class, inv.Name)
+		g.block(id, cat, "calls "+target+" ("+cat.String()+", "+why+")", target, inv.Class)
+		return
+	}
+	// Resolve up the app hierarchy, then fall out to the first external supertype.
+	resolved := false
+	external := ""
+	for cn, depth := inv.Class, 0; cn != "" && depth < 64; depth++ {
+		c, ok := g.classes[cn]
+		if !ok {
+			external = cn
+			break
+		}
+		if m := c.method(inv.Name, inv.Proto); m != nil {
+			g.edge(id, g.byMethod[m])
+			resolved = true
+			break
+		}
+		// Default/interface methods: look through app interfaces too.
+		for _, in := range c.Interfaces {
+			if ic, ok := g.classes[in]; ok {
+				if m := ic.method(inv.Name, inv.Proto); m != nil {
+					g.edge(id, g.byMethod[m])
+					resolved = true
+				}
+			}
+		}
+		if resolved {
+			break
+		}
+		cn = c.Super
+	}
+	if !resolved && external != "" {
+		cat, why := g.rules.classify(external, inv.Name)
+		g.block(id, cat, "calls "+external+"."+inv.Name+" ("+cat.String()+", "+why+")", external+"."+inv.Name, external)
+	}
+	if inv.Kind == 'v' || inv.Kind == 'i' {
+		for _, o := range g.overrides(inv.Class, inv.Name, inv.Proto) {
+			g.edge(id, g.byMethod[o])
+		}
+	}
+}
+
+func (c *dexClass) method(name, proto string) *dexMethod {
+	for _, m := range c.Methods {
+		if m.Name == name && m.Proto() == proto {
+			return m
+		}
+	}
+	return nil
+}
+
+// overrides returns the methods name+proto defined by app subtypes of class (transitively).
+func (g *graph) overrides(class, name, proto string) []*dexMethod {
+	var out []*dexMethod
+	seen := map[string]bool{class: true}
+	queue := []string{class}
+	for len(queue) > 0 {
+		cn := queue[0]
+		queue = queue[1:]
+		for _, s := range g.subs[cn] {
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if m := s.method(name, proto); m != nil && m.HasCode {
+				out = append(out, m)
+			}
+			queue = append(queue, s.Name)
+		}
+	}
+	return out
+}
+
+// solve computes every node's verdict: a breadth-first search backwards from the blockers of
+// each severity gives each node its shortest evidence chain to the worst thing it reaches.
+func (g *graph) solve() {
+	rev := make([][]int32, len(g.nodes))
+	for i, n := range g.nodes {
+		for _, o := range n.out {
+			rev[o] = append(rev[o], int32(i))
+		}
+	}
+	next := make([]int32, len(g.nodes))
+	for _, pass := range []struct {
+		verdict string
+		match   func(category) bool
+	}{
+		{VerdictDevice, func(c category) bool { return c == catDevice || c == catReflect }},
+		{VerdictConditional, func(c category) bool { return c == catCond }},
+	} {
+		var queue []int32
+		for i, n := range g.nodes {
+			if n.verdict == "" && n.blocker != nil && pass.match(n.blocker.cat) {
+				n.verdict = pass.verdict
+				n.reason = n.blocker.reason
+				next[i] = -1
+				queue = append(queue, int32(i))
+			}
+		}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, p := range rev[cur] {
+				if pn := g.nodes[p]; pn.verdict == "" {
+					pn.verdict = pass.verdict
+					next[p] = cur
+					queue = append(queue, p)
+				}
+			}
+		}
+		for i, n := range g.nodes {
+			if n.verdict != pass.verdict || n.evidence != nil {
+				continue
+			}
+			var chain []string
+			j := int32(i)
+			for steps := 0; j >= 0 && steps < 64; steps++ {
+				if g.nodes[j].m != nil || j == int32(i) || next[j] == -1 {
+					if l := g.nodes[j].label; len(chain) == 0 || chain[len(chain)-1] != l {
+						chain = append(chain, l)
+					}
+				}
+				if next[j] == -1 {
+					n.reason = g.nodes[j].blocker.reason
+					if j != int32(i) {
+						n.reason = "reaches " + n.reason
+					}
+					chain = append(chain, g.nodes[j].blocker.target)
+					break
+				}
+				j = next[j]
+			}
+			n.evidence = chain
+		}
+	}
+	// Shims used by offloadable nodes: one backward search per shim class.
+	byShim := map[string][]int32{}
+	for id, list := range g.shims {
+		for _, c := range list {
+			byShim[c] = append(byShim[c], int32(id))
+		}
+	}
+	for shim, srcs := range byShim {
+		seen := map[int32]bool{}
+		queue := append([]int32{}, srcs...)
+		for _, q := range queue {
+			seen[q] = true
+		}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			n := g.nodes[cur]
+			if n.needs == nil {
+				n.needs = map[string]bool{}
+			}
+			n.needs[shim] = true
+			for _, p := range rev[cur] {
+				if !seen[p] {
+					seen[p] = true
+					queue = append(queue, p)
+				}
+			}
+		}
+	}
+	for _, n := range g.nodes {
+		if n.verdict != "" {
+			continue
+		}
+		n.verdict = VerdictOffloadable
+		n.reason = "reaches no device-bound API"
+		if len(n.needs) > 0 {
+			n.reason += "; needs shims " + strings.Join(sortedKeys(n.needs), ", ")
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closureClasses returns the app classes reachable from the given nodes (what a jar must hold).
+func (g *graph) closureClasses(start []int) map[string]bool {
+	out := map[string]bool{}
+	seen := map[int]bool{}
+	stack := append([]int{}, start...)
+	for _, s := range start {
+		seen[s] = true
+	}
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		out[g.nodes[cur].class.Name] = true
+		for _, o := range g.nodes[cur].out {
+			if !seen[o] {
+				seen[o] = true
+				stack = append(stack, o)
+			}
+		}
+	}
+	return out
+}
