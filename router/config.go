@@ -114,3 +114,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// WithDefaults returns a copy of c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}

@@ -73,7 +73,10 @@ func startRouter(t *testing.T, cfg router.Config) *testRouter {
 
 type tWriter struct{ t *testing.T }
 
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // cred says how a test client authenticates: anonymous, ticket or wampcra.
 type cred struct {
@@ -455,4 +458,3 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
-

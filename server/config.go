@@ -1,0 +1,96 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mamoc-go/mamoc/router"
+)
+
+// Config configures mamoc-server. The zero value of each field means its default.
+type Config struct {
+	// DataDir holds the repository (SQLite database and blobs). Default "mamoc-data".
+	DataDir string `json:"data_dir"`
+	// Listen is the HTTP address serving WebSocket at /ws and the HTTP API. Default ":8080".
+	Listen string `json:"listen"`
+	// RawSocketListen is the WAMP RawSocket TCP address; "off" disables it. Default ":8081".
+	RawSocketListen string `json:"rawsocket_listen"`
+	// TLSCert and TLSKey are PEM files; when both are set, both listeners use TLS. Default none.
+	TLSCert string `json:"tls_cert"`
+	TLSKey  string `json:"tls_key"`
+	// StatsInterval is the period of the stats event. Default 5s.
+	StatsInterval time.Duration `json:"stats_interval"`
+	// ServerID names this node in stats and execution records. Default the host name.
+	ServerID string `json:"server_id"`
+	// RouterOnly runs only the router, for server nodes that join it from elsewhere. Default false.
+	RouterOnly bool `json:"router_only"`
+	// Join is the WebSocket URL of a remote router to join instead of embedding one,
+	// e.g. ws://10.0.0.1:8080/ws. Default none (embed the router).
+	Join string `json:"join"`
+	// JoinAuthID and JoinTicket are the edge credentials for Join. Default none (anonymous,
+	// which a mamoc router refuses for registering tasks).
+	JoinAuthID string `json:"join_authid"`
+	JoinTicket string `json:"join_ticket"`
+	// ShutdownTimeout bounds how long running work may take to finish at shutdown before it
+	// is cancelled. Default 10s.
+	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+	// Router configures the embedded router.
+	Router router.Config `json:"router"`
+	// Logger receives the server's log. Default: discard.
+	Logger *slog.Logger `json:"-"`
+
+	logLevel slog.Level // from --log-level, used by main to build Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = "mamoc-data"
+	}
+	if c.Listen == "" {
+		c.Listen = ":8080"
+	}
+	if c.RawSocketListen == "" {
+		c.RawSocketListen = ":8081"
+	}
+	if c.StatsInterval == 0 {
+		c.StatsInterval = 5 * time.Second
+	}
+	if c.ServerID == "" {
+		c.ServerID, _ = os.Hostname()
+		if c.ServerID == "" {
+			c.ServerID = "mamoc"
+		}
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Router.Logger == nil {
+		c.Router.Logger = c.Logger
+	}
+	c.Router = c.Router.WithDefaults()
+}
+
+// Validate reports the first invalid setting.
+func (c *Config) Validate() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("tls_cert and tls_key must be set together")
+	}
+	if c.StatsInterval < 0 {
+		return errors.New("stats_interval: must be positive")
+	}
+	if c.RouterOnly && c.Join != "" {
+		return errors.New("router_only and join exclude each other")
+	}
+	if c.Join != "" && !strings.HasPrefix(c.Join, "ws://") && !strings.HasPrefix(c.Join, "wss://") &&
+		!strings.HasPrefix(c.Join, "tcp://") && !strings.HasPrefix(c.Join, "tcps://") {
+		return fmt.Errorf("join: %q is not a ws://, wss://, tcp:// or tcps:// URL", c.Join)
+	}
+	return c.Router.Validate()
+}

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// LoadConfig builds the configuration from the embedded defaults, an optional JSON config
+// file (--config or MAMOC_CONFIG), MAMOC_* environment variables and command-line flags, each
+// overriding the one before. getenv is os.Getenv in production. With --help it writes the
+// usage of every setting with its default to out and returns flag.ErrHelp.
+func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var cfg Config
+	path := getenv("MAMOC_CONFIG")
+	for i, a := range args {
+		switch {
+		case a == "--config" || a == "-config":
+			if i+1 < len(args) {
+				path = args[i+1]
+			}
+		case strings.HasPrefix(a, "--config="), strings.HasPrefix(a, "-config="):
+			path = a[strings.Index(a, "=")+1:]
+		}
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config file: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("parse config file %s: %w", path, err)
+		}
+	}
+	defaults := Config{}
+	defaults.setDefaults()
+	defaults.ServerID = "the host name"
+
+	fs := flag.NewFlagSet("mamoc-server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.String("config", "", "JSON config file with the settings below in snake_case, plus router.users (env MAMOC_CONFIG)")
+	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, *p, usage+" (default "+def+")") }
+	str(&cfg.DataDir, "data-dir", defaults.DataDir, "directory of the SQLite repository and blob store")
+	str(&cfg.Listen, "listen", defaults.Listen, "HTTP address: WebSocket at /ws, HTTP API at /api")
+	str(&cfg.RawSocketListen, "rawsocket-listen", defaults.RawSocketListen, `WAMP RawSocket TCP address, "off" to disable`)
+	str(&cfg.TLSCert, "tls-cert", "none", "PEM certificate; with --tls-key both listeners use TLS")
+	str(&cfg.TLSKey, "tls-key", "none", "PEM private key")
+	fs.DurationVar(&cfg.StatsInterval, "stats-interval", cfg.StatsInterval, "period of the stats event (default 5s)")
+	str(&cfg.ServerID, "server-id", defaults.ServerID, "name of this node in stats and execution records")
+	fs.BoolVar(&cfg.RouterOnly, "router-only", cfg.RouterOnly, "run only the router, for server nodes that join it (default false)")
+	str(&cfg.Join, "join", "none", "WebSocket URL of a remote mamoc router to join instead of embedding one")
+	str(&cfg.JoinAuthID, "join-authid", "none", "edge authid for --join (ticket authentication)")
+	str(&cfg.JoinTicket, "join-ticket", "none", "edge ticket for --join")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "time running work may take to finish at shutdown (default 10s)")
+	str(&cfg.Router.Realm, "realm", defaults.Router.Realm, "WAMP realm")
+	fs.IntVar(&cfg.Router.MaxMessageSize, "max-message-size", cfg.Router.MaxMessageSize, "largest inbound WAMP message in bytes (default 16777216)")
+	fs.BoolVar(&cfg.Router.DisableAnonymous, "disable-anonymous", cfg.Router.DisableAnonymous,
+		"refuse unauthenticated sessions; by default they are allowed with role phone (default false)")
+	fs.Var(&listFlag{&cfg.Router.AllowedOrigins}, "allowed-origins", "comma-separated WebSocket Origin globs to accept (default none)")
+	fs.Var(&listFlag{&cfg.Router.RefactorRoles}, "refactor-roles", "comma-separated roles besides admin that may upload APKs (default edge)")
+	var logLevel string
+	fs.StringVar(&logLevel, "log-level", "", "log level: debug, info, warn or error (default info)")
+
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "MAMOC_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && f.Name != "config" {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, envErr
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "usage: mamoc-server [flags]\n\nRuns the mamoc offloading server: the embedded WAMP router and the server manager.\n"+
+			"Every flag can also be set as MAMOC_<FLAG> in the environment (e.g. MAMOC_DATA_DIR)\nor in the JSON --config file; flags override the environment, which overrides the file.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if logLevel == "" {
+		logLevel = "info"
+	}
+	lvl, err := parseLevel(logLevel)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.logLevel = lvl
+	return cfg, nil
+}
+
+// listFlag is a comma-separated list flag.
+type listFlag struct{ p *[]string }
+
+func (l *listFlag) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	*l.p = nil
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l.p = append(*l.p, s)
+		}
+	}
+	return nil
+}
+
+var errBadLevel = errors.New("log level must be debug, info, warn or error")

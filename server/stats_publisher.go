@@ -1,0 +1,155 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	nxclient "github.com/gammazero/nexus/v3/client"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/router"
+)
+
+// retainedDelay separates a SUBSCRIBED from the retained event that follows it.
+const retainedDelay = 50 * time.Millisecond
+
+// ProcStatsGet returns the last stats event's args and kwargs.
+const ProcStatsGet = "mamoc.stats.get"
+
+// statsPublisher samples the host every period and publishes the stats event. It retains
+// the last event and sends it at once to each new subscriber of the stats topic.
+type statsPublisher struct {
+	s       *Server
+	sampler *sampler
+
+	mu     sync.Mutex // guards last, have and sess
+	last   Stats
+	have   bool
+	sess   *nxclient.Client
+	subIDs map[wamp.ID]bool // subscription ids of the stats topic
+
+	pending chan wamp.ID // sessions that subscribed and wait for the retained event
+}
+
+func newStatsPublisher(s *Server, smp *sampler) *statsPublisher {
+	return &statsPublisher{s: s, sampler: smp, subIDs: map[wamp.ID]bool{}, pending: make(chan wamp.ID, 256)}
+}
+
+// register offers ProcStatsGet and watches subscriptions to the stats topic.
+func (p *statsPublisher) register(sess *nxclient.Client) error {
+	p.mu.Lock()
+	p.sess = sess
+	p.mu.Unlock()
+	err := sess.Register(ProcStatsGet, func(ctx context.Context, _ *wamp.Invocation) nxclient.InvokeResult {
+		st := p.current(ctx)
+		return nxclient.InvokeResult{Args: st.args(), Kwargs: st.kwargs(p.s.cfg.ServerID, p.s.version)}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	// on_create tells the subscription id of a new topic; on_subscribe tells each subscriber.
+	if err := sess.Subscribe("wamp.subscription.on_create", func(ev *wamp.Event) {
+		if len(ev.Arguments) < 2 {
+			return
+		}
+		d, _ := wamp.AsDict(ev.Arguments[1])
+		if uri, _ := wamp.AsURI(d["uri"]); uri == router.TopicStats {
+			if id, ok := wamp.AsID(d["id"]); ok {
+				p.mu.Lock()
+				p.subIDs[id] = true
+				p.mu.Unlock()
+			}
+		}
+	}, nil); err != nil {
+		return err
+	}
+	err = sess.Subscribe("wamp.subscription.on_subscribe", func(ev *wamp.Event) {
+		if len(ev.Arguments) < 2 {
+			return
+		}
+		sid, ok1 := wamp.AsID(ev.Arguments[0])
+		subID, ok2 := wamp.AsID(ev.Arguments[1])
+		if !ok1 || !ok2 {
+			return
+		}
+		p.mu.Lock()
+		match := p.subIDs[subID]
+		p.mu.Unlock()
+		if match {
+			select {
+			case p.pending <- sid:
+			default: // a burst of subscribers; they get the next periodic event
+			}
+		}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	// A subscription that existed before this session joined (a remote router).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if res, err := sess.Call(ctx, "wamp.subscription.lookup", nil, wamp.List{router.TopicStats}, nil, nil); err == nil && len(res.Arguments) > 0 {
+		if id, ok := wamp.AsID(res.Arguments[0]); ok && id != 0 {
+			p.mu.Lock()
+			p.subIDs[id] = true
+			p.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// current returns the retained sample, taking one if there is none yet.
+func (p *statsPublisher) current(ctx context.Context) Stats {
+	p.mu.Lock()
+	st, have := p.last, p.have
+	p.mu.Unlock()
+	if have {
+		return st
+	}
+	return p.take(ctx)
+}
+
+func (p *statsPublisher) take(ctx context.Context) Stats {
+	st := p.sampler.sample(ctx)
+	p.mu.Lock()
+	p.last, p.have = st, true
+	p.mu.Unlock()
+	return st
+}
+
+func (p *statsPublisher) publish(st Stats, opts wamp.Dict) {
+	p.mu.Lock()
+	sess := p.sess
+	p.mu.Unlock()
+	if sess == nil {
+		return
+	}
+	if err := sess.Publish(router.TopicStats, opts, st.args(), st.kwargs(p.s.cfg.ServerID, p.s.version)); err != nil {
+		p.s.log.Debug("publish stats", "err", err)
+	}
+}
+
+// run publishes a sample every period until ctx is done.
+func (p *statsPublisher) run(ctx context.Context, sess *nxclient.Client) {
+	p.sampler.sample(ctx) // prime the CPU counters
+	t := time.NewTicker(p.s.cfg.StatsInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.publish(p.take(ctx), nil)
+		case sid := <-p.pending:
+			// Some clients (nexus's among them) install their event handler only after
+			// SUBSCRIBED arrives; an event right behind it would find no handler.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retainedDelay):
+			}
+			p.publish(p.current(ctx), wamp.Dict{wamp.WhitelistKey: wamp.List{sid}})
+		}
+	}
+}
