@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's test command (the README's): installs what the tests need, idempotently, then
+# runs vet and every test with the race detector. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+for dep in .ci/deps/*.sh; do
+	[ -e "$dep" ] || continue
+	echo "== deps: $dep"
+	bash "$dep"
+done
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -race -count=1 -timeout 40m "$@" ./...
