@@ -370,3 +370,9 @@ func (v *verifyReader) Read(p []byte) (int, error) {
 }
 
 func (v *verifyReader) Close() error { return v.f.Close() }
+
+// SHA256Hex returns the blob address of p.
+func SHA256Hex(p []byte) string {
+	s := sha256.Sum256(p)
+	return hex.EncodeToString(s[:])
+}
