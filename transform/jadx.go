@@ -103,8 +103,7 @@ func (d *document) thisAssignment(errNode *sitter.Node) (edit, bool) {
 	if next == nil || !isThisObjectStmt(head+strings.Join(d.leaves(next), "")) {
 		return edit{}, false
 	}
-	whole := string(d.src[errNode.StartByte():next.EndByte()])
-	return edit{start: errNode.StartByte(), end: next.EndByte(), text: blank(whole)}, true
+	return d.removeRange(errNode.StartByte(), next.EndByte()), true
 }
 
 func isThisObjectStmt(s string) bool {

@@ -9,7 +9,7 @@ func TestRemoveJadxArtefacts(t *testing.T) {
 		{
 			name: "this assignment in constructor",
 			src:  "class A {\n  int n;\n  public A(int N) {\n    this = new Object();\n    this.n = N;\n  }\n}",
-			want: "class A {\n  int n;\n  public A(int N) {\n    \n    this.n = N;\n  }\n}",
+			want: "class A {\n  int n;\n  public A(int N) {\n\n    this.n = N;\n  }\n}",
 		},
 		{
 			name: "this assignment with java.lang.Object",
@@ -54,7 +54,7 @@ func TestRemoveJadxArtefacts(t *testing.T) {
 		{
 			name: "jadx comments go, others stay",
 			src:  "/* compiled from: A.java */\n/* loaded from: classes.dex */\nclass A {\n  /* renamed from: a */\n  int f;\n  /* synthetic */ static int x;\n  // a real comment\n  /* JADX WARNING: Code restructure failed\n     missing block */\n  void g() {}\n}",
-			want: "\n\nclass A {\n  \n  int f;\n   static int x;\n  // a real comment\n  \n\n  void g() {}\n}",
+			want: "\n\nclass A {\n\n  int f;\n   static int x;\n  // a real comment\n\n\n  void g() {}\n}",
 		},
 		{
 			name: "comment saying this = new Object() stays",

@@ -137,7 +137,25 @@ func blank(s string) string {
 
 // removal deletes n, keeping its line breaks.
 func (d *document) removal(n *sitter.Node) edit {
-	return edit{start: n.StartByte(), end: n.EndByte(), text: blank(d.text(n))}
+	return d.removeRange(n.StartByte(), n.EndByte())
+}
+
+// removeRange deletes src[start:end], keeping its line breaks. When the range
+// is all that stands on its lines, the indentation and trailing blanks around
+// it go too, leaving empty lines.
+func (d *document) removeRange(start, end uint) edit {
+	text := blank(string(d.src[start:end]))
+	s, e := start, end
+	for s > 0 && (d.src[s-1] == ' ' || d.src[s-1] == '\t') {
+		s--
+	}
+	for e < uint(len(d.src)) && (d.src[e] == ' ' || d.src[e] == '\t' || d.src[e] == '\r') {
+		e++
+	}
+	if (s == 0 || d.src[s-1] == '\n') && (e == uint(len(d.src)) || d.src[e] == '\n') {
+		return edit{start: s, end: e, text: text}
+	}
+	return edit{start: start, end: end, text: text}
 }
 
 // applyEdits applies non-overlapping edits to src.
