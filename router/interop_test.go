@@ -171,6 +171,7 @@ func runInteropScript(t *testing.T, tc interopCase, url, name string) interopRes
 	if line == "" {
 		t.Fatalf("%s printed no JSON result (exit %v); stdout:\n%s", tc.client, err, stdout.String())
 	}
+	t.Logf("%s result: %s", tc.client, line)
 	var res interopResult
 	if err := json.Unmarshal([]byte(line), &res); err != nil {
 		t.Fatalf("decode %s result %q: %v", tc.client, line, err)

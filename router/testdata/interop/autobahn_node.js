@@ -161,7 +161,7 @@ async function main() {
   }
   clearTimeout(watchdog);
   emit();
-  process.exit(0);
+  process.exit(res.errors.length ? 1 : 0);
 }
 
 main();

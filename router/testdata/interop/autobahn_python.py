@@ -172,6 +172,7 @@ def run_asyncio(args, res):
     except Exception as e:
         res["errors"].append("component: %r" % (e,))
     emit(res)
+    sys.exit(1 if res["errors"] else 0)
 
 
 def run_twisted(args, res):
@@ -202,6 +203,8 @@ def run_twisted(args, res):
         except Exception as e:
             res["errors"].append("component: %r" % (e,))
         emit(res)
+        if res["errors"]:
+            raise RuntimeError("interop checks failed")  # react exits 1
 
     react(lambda reactor: ensureDeferred(amain(reactor)))
 
