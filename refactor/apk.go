@@ -138,7 +138,6 @@ type Component struct {
 	Name string `json:"name"`
 }
 
-
 type xmlManifest struct {
 	Package     string `xml:"package,attr"`
 	VersionCode string `xml:"http://schemas.android.com/apk/res/android versionCode,attr"`
@@ -150,12 +149,12 @@ type xmlManifest struct {
 	Perms   []xmlNamed `xml:"uses-permission"`
 	Perms23 []xmlNamed `xml:"uses-permission-sdk-23"`
 	App     []struct {
-		Label     string     `xml:"http://schemas.android.com/apk/res/android label,attr"`
-		Activity  []xmlComp  `xml:"activity"`
-		Alias     []xmlComp  `xml:"activity-alias"`
-		Service   []xmlComp  `xml:"service"`
-		Receiver  []xmlComp  `xml:"receiver"`
-		Provider  []xmlComp  `xml:"provider"`
+		Label    string    `xml:"http://schemas.android.com/apk/res/android label,attr"`
+		Activity []xmlComp `xml:"activity"`
+		Alias    []xmlComp `xml:"activity-alias"`
+		Service  []xmlComp `xml:"service"`
+		Receiver []xmlComp `xml:"receiver"`
+		Provider []xmlComp `xml:"provider"`
 	} `xml:"application"`
 }
 
