@@ -1,13 +1,229 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
 )
 
-// runRefactor is replaced by the refactor CLI.
-func runRefactor(_ context.Context, _ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "mamoc refactor: not built yet")
-	return 1
+// refactorJob is the part of the server's job JSON (GET /api/jobs/{id}) the CLI reads.
+type refactorJob struct {
+	ID       string  `json:"id"`
+	State    string  `json:"state"`
+	Stage    string  `json:"stage"`
+	Progress float64 `json:"progress"`
+	Error    string  `json:"error"`
+	Report   *struct {
+		Manifest *struct {
+			Package     string `json:"package"`
+			VersionName string `json:"version_name"`
+		} `json:"manifest"`
+		ManifestError string `json:"manifest_error"`
+		Counts        struct {
+			Classes            int `json:"classes"`
+			Methods            int `json:"methods"`
+			OffloadableClasses int `json:"offloadable_classes"`
+			OffloadableMethods int `json:"offloadable_methods"`
+			ConditionalMethods int `json:"conditional_methods"`
+			DeviceMethods      int `json:"device_bound_methods"`
+			Procedures         int `json:"procedures"`
+			Registered         int `json:"registered"`
+		} `json:"counts"`
+		Procedures []struct {
+			Name    string   `json:"name"`
+			Kind    string   `json:"kind"`
+			Params  []string `json:"params"`
+			Returns string   `json:"returns"`
+		} `json:"procedures"`
+		Stages []struct {
+			Stage   string  `json:"stage"`
+			Seconds float64 `json:"seconds"`
+		} `json:"stages"`
+	} `json:"report"`
+}
+
+// runRefactor implements "mamoc refactor FILE.apk --server URL": it uploads the APK to
+// POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
+func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("refactor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "mamoc server base URL, e.g. http://edge:8080 (required)")
+	token := fs.String("token", "", "bearer token sent as Authorization (optional)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	poll := fs.Duration("poll", 250*time.Millisecond, "job polling interval")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk --server URL [--token T] [--timeout 10m]")
+		fs.PrintDefaults()
+	}
+	// Allow the file before or after the flags.
+	var files []string
+	rest := args
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			files = append(files, rest[0])
+			rest = rest[1:]
+		}
+	}
+	if len(files) != 1 || *server == "" {
+		fs.Usage()
+		return 2
+	}
+	apk, err := os.ReadFile(files[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "mamoc refactor: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	c := &refactorClient{base: strings.TrimRight(*server, "/"), token: *token, hc: http.DefaultClient}
+	id, err := c.upload(ctx, apk)
+	if err != nil {
+		fmt.Fprintf(stderr, "mamoc refactor: upload: %v\n", err)
+		return 1
+	}
+	bar := progressBar{w: stderr}
+	var job refactorJob
+	for {
+		job, err = c.job(ctx, id)
+		if err != nil {
+			bar.done()
+			fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, err)
+			return 1
+		}
+		bar.draw(job.Progress, job.Stage)
+		if job.State == "done" || job.State == "failed" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			bar.done()
+			fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, ctx.Err())
+			return 1
+		case <-time.After(*poll):
+		}
+	}
+	bar.done()
+	if job.State == "failed" {
+		fmt.Fprintf(stderr, "mamoc refactor: job %s failed: %s\n", id, job.Error)
+		return 1
+	}
+	printSummary(stdout, c.base, &job)
+	return 0
+}
+
+type refactorClient struct {
+	base, token string
+	hc          *http.Client
+}
+
+func (c *refactorClient) do(req *http.Request, v any) error {
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ Error string }
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+		}
+		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	return json.Unmarshal(body, v)
+}
+
+func (c *refactorClient) upload(ctx context.Context, apk []byte) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/apps", bytes.NewReader(apk))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/vnd.android.package-archive")
+	var v struct{ Job string }
+	if err := c.do(req, &v); err != nil {
+		return "", err
+	}
+	if v.Job == "" {
+		return "", errors.New("server returned no job id")
+	}
+	return v.Job, nil
+}
+
+func (c *refactorClient) job(ctx context.Context, id string) (refactorJob, error) {
+	var j refactorJob
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/jobs/"+id, nil)
+	if err != nil {
+		return j, err
+	}
+	err = c.do(req, &j)
+	return j, err
+}
+
+// progressBar redraws one line on w: [#####-----]  42% dex.
+type progressBar struct {
+	w     io.Writer
+	drawn bool
+}
+
+func (b *progressBar) draw(p float64, stage string) {
+	const width = 30
+	p = min(max(p, 0), 1)
+	n := int(p * width)
+	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %-10s", strings.Repeat("#", n), strings.Repeat("-", width-n), p*100, stage)
+	b.drawn = true
+}
+
+func (b *progressBar) done() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+		b.drawn = false
+	}
+}
+
+func printSummary(w io.Writer, base string, j *refactorJob) {
+	fmt.Fprintf(w, "job %s: done\n", j.ID)
+	r := j.Report
+	if r == nil {
+		return
+	}
+	switch {
+	case r.Manifest != nil:
+		fmt.Fprintf(w, "app: %s %s\n", r.Manifest.Package, r.Manifest.VersionName)
+	case r.ManifestError != "":
+		fmt.Fprintf(w, "app: (no manifest: %s)\n", r.ManifestError)
+	}
+	k := r.Counts
+	fmt.Fprintf(w, "classes: %d (%d offloadable)\n", k.Classes, k.OffloadableClasses)
+	fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound)\n", k.Methods, k.OffloadableMethods, k.ConditionalMethods, k.DeviceMethods)
+	fmt.Fprintf(w, "procedures: %d listed, %d registered\n", k.Procedures, k.Registered)
+	for _, p := range r.Procedures {
+		fmt.Fprintf(w, "  %s(%s) %s [%s]\n", p.Name, strings.Join(p.Params, ", "), p.Returns, p.Kind)
+	}
+	var total float64
+	for _, s := range r.Stages {
+		total += s.Seconds
+	}
+	fmt.Fprintf(w, "time: %.3f s\n", total)
+	fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 }
