@@ -78,7 +78,7 @@ func TestRefactorCLI(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", want, &stderr)
 				}
 			}
-			if tt.noProgress && strings.Contains(stderr.String(), "[#") || tt.noProgress && strings.Contains(stderr.String(), "[-") {
+			if tt.noProgress && strings.Contains(stderr.String(), "%") {
 				t.Errorf("stderr has a progress bar: %s", &stderr)
 			}
 		})
