@@ -89,18 +89,11 @@ func countOverlapping(s, pat string) int {
 func TestTransformedExamplesRunOnJVM(t *testing.T) {
 	javac, java := requireJDK(t)
 	dir := t.TempDir()
-	srcDir, classDir := filepath.Join(dir, "src"), filepath.Join(dir, "classes")
+	srcDir := filepath.Join(dir, "src")
 	tasks := map[string]*Task{}
 	var files []string
 	write := func(task *Task) {
-		p := filepath.Join(srcDir, filepath.FromSlash(strings.ReplaceAll(task.Package, ".", "/")), task.ClassName+".java")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(task.Source), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, p)
+		files = append(files, writeSource(t, srcDir, strings.ReplaceAll(task.Package, ".", "/")+"/"+task.ClassName+".java", task.Source))
 	}
 	for _, ex := range examples {
 		task, err := Transform(readExample(t, ex.dir, ex.file), Options{RPCName: ex.want.FQCN})
@@ -133,28 +126,19 @@ func TestTransformedExamplesRunOnJVM(t *testing.T) {
 		main.WriteString(c.java())
 	}
 	main.WriteString("  }\n}\n")
-	mainPath := filepath.Join(srcDir, "Main.java")
+	mainPath := filepath.Join(dir, "src", "Main.java")
 	if err := os.WriteFile(mainPath, []byte(main.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	files = append(files, mainPath)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append([]string{"-J-Xshare:auto", "-encoding", "UTF-8", "-Xlint:none", "-d", classDir}, files...)
-	if out, err := exec.CommandContext(ctx, javac, args...).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s\nMain.java:\n%s", err, out, main.String())
-	}
 	textPath, err := filepath.Abs(filepath.Join("..", "examples", "testdata", "small.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.CommandContext(ctx, java, "-cp", classDir, "Main", textPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("java Main: %v\n%s", err, out)
-	}
+	out := compileAndRun(t, javac, java, dir, files, textPath)
 	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
 			t.Fatalf("harness printed %q", line)
@@ -195,4 +179,41 @@ func TestTransformedExamplesRunOnJVM(t *testing.T) {
 	if raw, err := strconv.ParseFloat(got["linpack.getResidual"], 64); err != nil || raw <= 0 || raw > 1e-9 {
 		t.Errorf("JVM linpack.getResidual = %q, want a tiny positive residual", got["linpack.getResidual"])
 	}
+}
+
+// writeSource writes a Java source at root/rel and returns its path.
+func writeSource(t *testing.T, root, rel, src string) string {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(rel, "/")))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// compileAndRun compiles files into dir/classes with javac and runs class
+// Main with args, returning its standard output.
+func compileAndRun(t *testing.T, javac, java, dir string, files []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	classDir := filepath.Join(dir, "classes")
+	jargs := append([]string{"-encoding", "UTF-8", "-Xlint:none", "-d", classDir}, files...)
+	if out, err := exec.CommandContext(ctx, javac, jargs...).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, java, append([]string{"-cp", classDir, "Main"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("java Main: %v\n%s%s", err, out, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Logf("java Main stderr:\n%s", stderr.String())
+	}
+	return string(out)
 }
