@@ -1,0 +1,178 @@
+package unikernel
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Limits bounds one call. A zero field means "the configured default".
+type Limits struct {
+	// WallTime is the wall-clock limit of a call; default 30s.
+	WallTime time.Duration `json:"wall_time"`
+	// CPUTime is the CPU-time limit of a call (all threads); default 60s.
+	CPUTime time.Duration `json:"cpu_time"`
+	// MemoryMB is the memory limit of the instance running the call, in MiB; default 256.
+	MemoryMB int `json:"memory_mb"`
+	// OutputBytes bounds the task's stdout+stderr and its result, each; default 1 MiB.
+	OutputBytes int `json:"output_bytes"`
+}
+
+// Config configures a Runtime.
+type Config struct {
+	// Driver names the registered driver; default "process".
+	Driver string `json:"driver"`
+	// ImageDir caches built base images, one subdirectory per content hash;
+	// default /var/cache/mamoc/images when run as root, else os.UserCacheDir()/mamoc/images.
+	ImageDir string `json:"image_dir"`
+	// JavaHome is the JDK used to build the image (jlink, javac); default $JAVA_HOME, else the one of `javac` on PATH.
+	JavaHome string `json:"java_home"`
+	// MinWarm is the number of idle instances kept per app once the app has run; default 1 (negative means 0).
+	MinWarm int `json:"min_warm"`
+	// Spare is the number of booted instances not yet bound to any app; default 1 (negative means 0).
+	Spare int `json:"spare"`
+	// MaxPerApp bounds the instances, and so the concurrent calls, of one app; default 2.
+	MaxPerApp int `json:"max_per_app"`
+	// MaxInstances bounds all instances; default 8.
+	MaxInstances int `json:"max_instances"`
+	// MaxConcurrent bounds calls running at once over all apps; default 4.
+	MaxConcurrent int `json:"max_concurrent"`
+	// QueueLen bounds calls waiting for a slot; beyond it calls fail with ErrBusy; default 64.
+	QueueLen int `json:"queue_len"`
+	// IdleTimeout stops instances idle longer than this (above MinWarm); default 5m.
+	IdleTimeout time.Duration `json:"idle_timeout"`
+	// MaxCallsPerInstance recycles an instance after this many calls; default 100.
+	MaxCallsPerInstance int `json:"max_calls_per_instance"`
+	// BootTimeout bounds the start of one instance; default 20s.
+	BootTimeout time.Duration `json:"boot_timeout"`
+	// CompileTimeout bounds one Compile; default 60s.
+	CompileTimeout time.Duration `json:"compile_timeout"`
+	// Limits are the default per-call limits.
+	Limits Limits `json:"limits"`
+	// MaxLimits bound per-call overrides; default 5m wall, 5m CPU, 1024 MiB, 16 MiB output.
+	MaxLimits Limits `json:"max_limits"`
+	// AllowWeakIsolation lets the runtime start on a driver whose fingerprint lacks isolation features.
+	AllowWeakIsolation bool `json:"allow_weak_isolation"`
+	// Logger receives the runtime's logs; nil discards them.
+	Logger *slog.Logger `json:"-"`
+}
+
+func (c *Config) setDefaults() {
+	if c.Driver == "" {
+		c.Driver = "process"
+	}
+	if c.ImageDir == "" {
+		c.ImageDir = defaultImageDir()
+	}
+	if c.JavaHome == "" {
+		c.JavaHome = os.Getenv("JAVA_HOME")
+	}
+	if c.MinWarm == 0 {
+		c.MinWarm = 1
+	}
+	if c.MinWarm < 0 {
+		c.MinWarm = 0
+	}
+	if c.Spare == 0 {
+		c.Spare = 1
+	}
+	if c.Spare < 0 {
+		c.Spare = 0
+	}
+	if c.MaxPerApp == 0 {
+		c.MaxPerApp = 2
+	}
+	if c.MaxInstances == 0 {
+		c.MaxInstances = 8
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = 4
+	}
+	if c.QueueLen == 0 {
+		c.QueueLen = 64
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 5 * time.Minute
+	}
+	if c.MaxCallsPerInstance == 0 {
+		c.MaxCallsPerInstance = 100
+	}
+	if c.BootTimeout == 0 {
+		c.BootTimeout = 20 * time.Second
+	}
+	if c.CompileTimeout == 0 {
+		c.CompileTimeout = 60 * time.Second
+	}
+	def := Limits{WallTime: 30 * time.Second, CPUTime: 60 * time.Second, MemoryMB: 256, OutputBytes: 1 << 20}
+	max := Limits{WallTime: 5 * time.Minute, CPUTime: 5 * time.Minute, MemoryMB: 1024, OutputBytes: 16 << 20}
+	c.MaxLimits = c.MaxLimits.or(max)
+	c.Limits = c.Limits.or(def)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func defaultImageDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/cache/mamoc/images"
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "mamoc", "images")
+}
+
+// Validate reports configuration errors.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.MaxPerApp < 1 || c.MaxInstances < 1 || c.MaxConcurrent < 1 || c.QueueLen < 0 {
+		errs = append(errs, errors.New("max_per_app, max_instances and max_concurrent must be positive"))
+	}
+	if c.MaxConcurrent > c.MaxInstances {
+		errs = append(errs, fmt.Errorf("max_concurrent %d exceeds max_instances %d", c.MaxConcurrent, c.MaxInstances))
+	}
+	if c.MinWarm > c.MaxPerApp {
+		errs = append(errs, fmt.Errorf("min_warm %d exceeds max_per_app %d", c.MinWarm, c.MaxPerApp))
+	}
+	if c.Limits.MemoryMB < 64 || c.MaxLimits.MemoryMB < 64 {
+		errs = append(errs, errors.New("memory limits must be at least 64 MiB"))
+	}
+	if c.Limits.exceeds(c.MaxLimits) {
+		errs = append(errs, errors.New("limits exceed max_limits"))
+	}
+	return errors.Join(errs...)
+}
+
+func (l Limits) or(d Limits) Limits {
+	if l.WallTime <= 0 {
+		l.WallTime = d.WallTime
+	}
+	if l.CPUTime <= 0 {
+		l.CPUTime = d.CPUTime
+	}
+	if l.MemoryMB <= 0 {
+		l.MemoryMB = d.MemoryMB
+	}
+	if l.OutputBytes <= 0 {
+		l.OutputBytes = d.OutputBytes
+	}
+	return l
+}
+
+func (l Limits) exceeds(m Limits) bool {
+	return l.WallTime > m.WallTime || l.CPUTime > m.CPUTime || l.MemoryMB > m.MemoryMB || l.OutputBytes > m.OutputBytes
+}
+
+// clamp fills l from the defaults and bounds it by the maxima.
+func (l Limits) clamp(def, max Limits) Limits {
+	l = l.or(def)
+	l.WallTime = min(l.WallTime, max.WallTime)
+	l.CPUTime = min(l.CPUTime, max.CPUTime)
+	l.MemoryMB = min(l.MemoryMB, max.MemoryMB)
+	l.OutputBytes = min(l.OutputBytes, max.OutputBytes)
+	return l
+}

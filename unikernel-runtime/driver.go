@@ -1,0 +1,92 @@
+package unikernel
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Driver boots and stops instances ("tasks" in driver terms) of the base image.
+// The Runtime speaks the agent protocol over TaskHandle.Conn; a driver only provides the isolation.
+type Driver interface {
+	// Capabilities returns the driver's static abilities.
+	Capabilities() Capabilities
+	// Fingerprint returns a channel of live fingerprints, refreshed until ctx ends; the first one comes at once.
+	Fingerprint(ctx context.Context) (<-chan Fingerprint, error)
+	// StartTask boots one instance running the agent and returns once it is started (not yet answering).
+	StartTask(ctx context.Context, cfg TaskConfig) (*TaskHandle, error)
+	// StopTask kills the instance and releases its resources; it is idempotent.
+	StopTask(ctx context.Context, id string) error
+	// WaitTask blocks until the instance exits or ctx ends.
+	WaitTask(ctx context.Context, id string) (ExitResult, error)
+	// InspectTask returns the instance's resource usage.
+	InspectTask(id string) (TaskUsage, error)
+}
+
+// DriverCloser is implemented by drivers holding resources beyond their tasks.
+type DriverCloser interface {
+	Close() error
+}
+
+// Capabilities are a driver's static abilities.
+type Capabilities struct {
+	Isolation   string // "namespaces", "vm", "none"
+	MemoryLimit bool   // enforces TaskConfig.MemoryMB outside the guest
+	CPUAccount  bool   // reports CPU usage in InspectTask
+	Network     bool   // the guest can reach the network
+}
+
+// Health is a driver's fingerprint health.
+type Health string
+
+// Health values.
+const (
+	HealthHealthy    Health = "healthy"
+	HealthDegraded   Health = "degraded"   // runs, but with weaker isolation (see Attributes)
+	HealthUndetected Health = "undetected" // the backend is absent on this host
+)
+
+// Fingerprint is a driver's live description of the host.
+type Fingerprint struct {
+	Health      Health
+	Description string
+	Attributes  map[string]string
+	// Missing lists isolation features the host lacks (e.g. "cgroup.memory", "seccomp").
+	Missing []string
+}
+
+// TaskConfig describes one instance to boot.
+type TaskConfig struct {
+	ID       string
+	App      string
+	RootFS   string   // the image's root file system (read-only inside)
+	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent
+	Env      []string
+	MemoryMB int       // memory limit of the whole instance
+	PidsMax  int       // task (thread) limit
+	CPUTime  time.Duration // lifetime CPU backstop (RLIMIT_CPU)
+	TmpMB    int       // size of the private /tmp
+	Stderr   io.Writer // receives the instance's own stderr (JVM messages); may be nil
+}
+
+// TaskHandle is a started instance.
+type TaskHandle struct {
+	ID        string
+	Pid       int                // host pid of the guest's main process, 0 if unknown
+	Conn      io.ReadWriteCloser // the agent's framed protocol
+	StartedAt time.Time
+}
+
+// ExitResult is how an instance ended.
+type ExitResult struct {
+	ExitCode  int
+	Signal    int
+	OOMKilled bool
+}
+
+// TaskUsage is an instance's resource use.
+type TaskUsage struct {
+	CPU         time.Duration
+	MemoryBytes uint64
+	OOMKills    int
+}

@@ -1,0 +1,223 @@
+package unikernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Compile compiles Java sources (FQCN → source) inside a sandboxed instance of app with javax.tools.
+// A compile failure is a *CompileError with javac's diagnostics.
+func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]string) (Artifact, error) {
+	if len(sources) == 0 {
+		return Artifact{}, &CompileError{Diagnostics: []Diagnostic{{Kind: "ERROR", Message: "no sources"}}}
+	}
+	lim := Limits{WallTime: rt.cfg.CompileTimeout}.clamp(rt.cfg.Limits, rt.cfg.MaxLimits)
+	lim.WallTime = rt.cfg.CompileTimeout
+	lim.CPUTime = max(lim.CPUTime, 2*rt.cfg.CompileTimeout)
+	var (
+		classes map[string][]byte
+		diags   []Diagnostic
+		ok      bool
+	)
+	_, _, err := rt.withInstance(ctx, app, lim, func(in *instance) (bool, error) {
+		var err error
+		classes, diags, ok, err = in.conn.compile(sources)
+		return false, err
+	})
+	if err != nil {
+		return Artifact{}, fmt.Errorf("compile %s: %w", app, err)
+	}
+	if !ok {
+		return Artifact{}, &CompileError{Diagnostics: diags}
+	}
+	return NewArtifact(classes), nil
+}
+
+// Invoke runs one task call in a warm (or freshly booted) instance of c.App.
+func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
+	if c.App == "" || c.Class == "" {
+		return Result{}, &ArgumentError{Message: "call needs an app and a class"}
+	}
+	if c.Artifact.Hash == "" {
+		c.Artifact = NewArtifact(c.Artifact.Classes)
+	}
+	lim := c.Limits.clamp(rt.cfg.Limits, rt.cfg.MaxLimits)
+	var rep invokeReply
+	id, queued, err := rt.withInstance(ctx, c.App, lim, func(in *instance) (bool, error) {
+		if in.loaded != c.Artifact.Hash {
+			if err := in.conn.load(c.Artifact); err != nil {
+				return true, fmt.Errorf("load artifact: %w", err)
+			}
+			in.loaded = c.Artifact.Hash
+		}
+		var err error
+		rep, err = in.conn.invoke(&c, lim)
+		if err != nil {
+			var ae *ArgumentError
+			return !errors.As(err, &ae), err
+		}
+		return rep.status == stLimit || rep.status == stInternal, nil
+	})
+	res := Result{QueueTime: queued, Instance: id}
+	if err != nil {
+		return res, err
+	}
+	res.ExecTime, res.Stdout, res.Stderr = rep.exec, rep.stdout, rep.stderr
+	switch rep.status {
+	case stOK:
+		res.Void = rep.void
+		res.Output = rep.output
+		if !rep.void {
+			res.JSON = []byte(rep.json)
+		}
+		return res, nil
+	case stTask:
+		return res, &TaskError{Class: rep.errClass, Message: rep.errMsg, Stack: rep.errStk}
+	case stArg:
+		return res, &ArgumentError{Message: rep.errMsg}
+	case stLimit:
+		kind := "output"
+		if rep.errClass != "mamoc.OutputLimit" {
+			kind = "memory"
+		}
+		return res, &LimitError{Limit: kind, Message: rep.errMsg}
+	default:
+		return res, fmt.Errorf("%s: %s: %w", rep.errClass, rep.errMsg, ErrProtocol)
+	}
+}
+
+// withInstance runs op on an instance of app under the limits: wall time and cancellation kill
+// the instance; so does CPU time beyond lim.CPUTime. op returns whether the instance must be recycled.
+func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op func(*instance) (bool, error)) (string, time.Duration, error) {
+	t0 := time.Now()
+	if err := rt.acquireSlot(ctx, app); err != nil {
+		return "", time.Since(t0), err
+	}
+	defer func() {
+		rt.mu.Lock()
+		if !rt.closed {
+			rt.release(app)
+		}
+		rt.mu.Unlock()
+	}()
+	in, err := rt.instanceFor(ctx, app, lim.MemoryMB)
+	if err != nil {
+		return "", time.Since(t0), err
+	}
+	queued := time.Since(t0)
+	rt.record(in, "busy")
+
+	var base time.Duration
+	if u, err := rt.drv.InspectTask(in.id); err == nil {
+		base = u.CPU
+	}
+	wctx, cancel := context.WithTimeout(ctx, lim.WallTime)
+	defer cancel()
+	var (
+		mu     sync.Mutex // guards reason
+		reason error
+	)
+	kill := func(why error) {
+		mu.Lock()
+		if reason == nil {
+			reason = why
+		}
+		mu.Unlock()
+		_ = rt.drv.StopTask(context.Background(), in.id)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-wctx.Done():
+				switch {
+				case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+					kill(fmt.Errorf("instance %s: %w", in.id, ErrCanceled))
+				case ctx.Err() != nil:
+					kill(fmt.Errorf("caller deadline: %w", ErrTimeout))
+				default:
+					kill(fmt.Errorf("wall time %v: %w", lim.WallTime, ErrTimeout))
+				}
+				return
+			case <-tick.C:
+				if u, err := rt.drv.InspectTask(in.id); err == nil && u.CPU-base > lim.CPUTime {
+					kill(&LimitError{Limit: "cpu", Message: fmt.Sprintf("used %v of CPU, limit %v", (u.CPU - base).Round(time.Millisecond), lim.CPUTime)})
+					return
+				}
+			}
+		}
+	}()
+	recycle, opErr := op(in)
+	close(done)
+	wg.Wait()
+	mu.Lock()
+	why := reason
+	mu.Unlock()
+	if why == nil && opErr != nil && recycle {
+		// the instance died by itself: out of memory, System.exit, crash
+		why = rt.crashReason(in, opErr)
+	}
+	if why != nil {
+		rt.retire(in, why.Error())
+		return in.id, queued, why
+	}
+	rt.mu.Lock()
+	in.calls++
+	in.lastUse = time.Now()
+	over := in.calls >= rt.cfg.MaxCallsPerInstance
+	rt.mu.Unlock()
+	if recycle || over {
+		rt.retire(in, "recycle")
+	} else {
+		rt.mu.Lock()
+		in.busy = false
+		rt.mu.Unlock()
+		rt.record(in, "idle")
+	}
+	return in.id, queued, opErr
+}
+
+func (rt *Runtime) crashReason(in *instance, opErr error) error {
+	u, uerr := rt.drv.InspectTask(in.id)
+	wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ex, werr := rt.drv.WaitTask(wctx, in.id)
+	cancel()
+	if (uerr == nil && u.OOMKills > 0) || (werr == nil && ex.OOMKilled) {
+		return &LimitError{Limit: "memory", Message: fmt.Sprintf("instance killed at its %d MiB limit", in.memMB)}
+	}
+	if werr == nil {
+		return fmt.Errorf("instance %s exited (code %d, signal %d) during the task: %w", in.id, ex.ExitCode, ex.Signal, ErrCrashed)
+	}
+	return fmt.Errorf("instance %s: %v: %w", in.id, opErr, ErrCrashed)
+}
+
+// retire stops an instance in the background and keeps the app's warm minimum.
+func (rt *Runtime) retire(in *instance, why string) {
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		rt.stop(in, why)
+		rt.mu.Lock()
+		warm := rt.bootingBy[in.app]
+		for _, x := range rt.insts {
+			if x.app == in.app {
+				warm++
+			}
+		}
+		want := !rt.closed && warm < rt.cfg.MinWarm && len(rt.insts)+rt.booting < rt.cfg.MaxInstances
+		rt.mu.Unlock()
+		if want {
+			rt.bootAsync(in.app, in.memMB)
+		}
+	}()
+}

@@ -1,0 +1,191 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+var _ unikernel.Driver = (*Driver)(nil)
+
+// ErrNoTask means the task id is unknown (never started or already stopped).
+var ErrNoTask = errors.New("process: no such task")
+
+// capabilities are the driver's static abilities.
+var capabilities = unikernel.Capabilities{Isolation: "namespaces", MemoryLimit: true, CPUAccount: true, Network: false}
+
+// Config configures the driver.
+type Config struct {
+	// Bwrap is the bubblewrap binary; default "bwrap" on PATH.
+	Bwrap string `json:"bwrap"`
+	// HostUID is the host uid (and gid) instances run as when the server runs as root; default 65534 (nobody).
+	HostUID int `json:"host_uid"`
+	// CgroupRoot is the cgroup v1 mount point; default /sys/fs/cgroup.
+	CgroupRoot string `json:"cgroup_root"`
+	// CgroupParent is the directory created under each controller; default "mamoc".
+	CgroupParent string `json:"cgroup_parent"`
+	// FingerprintInterval is how often the fingerprint is refreshed; default 1m.
+	FingerprintInterval time.Duration `json:"fingerprint_interval"`
+	// Logger receives the driver's logs; nil discards them.
+	Logger *slog.Logger `json:"-"`
+}
+
+func (c *Config) setDefaults() {
+	if c.Bwrap == "" {
+		c.Bwrap = "bwrap"
+	}
+	if c.HostUID == 0 {
+		c.HostUID = 65534
+	}
+	if c.CgroupRoot == "" {
+		c.CgroupRoot = "/sys/fs/cgroup"
+	}
+	if c.CgroupParent == "" {
+		c.CgroupParent = "mamoc"
+	}
+	if c.FingerprintInterval == 0 {
+		c.FingerprintInterval = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports configuration errors.
+func (c *Config) Validate() error {
+	if c.HostUID < 0 {
+		return errors.New("host_uid must not be negative")
+	}
+	return nil
+}
+
+// Driver runs instances as sandboxed host processes.
+type Driver struct {
+	cfg Config
+	log *slog.Logger
+
+	prlimit string // path of prlimit(1), "" if absent
+
+	mu    sync.Mutex // guards tasks
+	tasks map[string]*task
+}
+
+// New returns a process driver.
+func New(cfg Config) (*Driver, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Driver{cfg: cfg, log: cfg.Logger.With("component", "unikernel.process"), tasks: map[string]*task{}}
+	d.prlimit, _ = exec.LookPath("prlimit")
+	if p, err := exec.LookPath(cfg.Bwrap); err == nil {
+		d.cfg.Bwrap = p
+	}
+	return d, nil
+}
+
+// Capabilities returns the driver's static abilities.
+func (d *Driver) Capabilities() unikernel.Capabilities { return capabilities }
+
+// Fingerprint probes the host now and then every FingerprintInterval until ctx ends.
+func (d *Driver) Fingerprint(ctx context.Context) (<-chan unikernel.Fingerprint, error) {
+	ch := make(chan unikernel.Fingerprint, 1)
+	ch <- d.probe(ctx)
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(d.cfg.FingerprintInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fp := d.probe(ctx)
+				select {
+				case ch <- fp:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return ch, nil
+}
+
+func (d *Driver) get(id string) (*task, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.tasks[id]
+	if !ok {
+		return nil, ErrNoTask
+	}
+	return t, nil
+}
+
+// StopTask kills the instance, waits for it and removes its cgroup; unknown ids are fine.
+func (d *Driver) StopTask(ctx context.Context, id string) error {
+	t, err := d.get(id)
+	if err != nil {
+		return nil
+	}
+	t.kill()
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	t.cleanup()
+	return nil
+}
+
+// WaitTask waits for the instance to exit.
+func (d *Driver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult, error) {
+	t, err := d.get(id)
+	if err != nil {
+		return unikernel.ExitResult{}, err
+	}
+	select {
+	case <-t.done:
+		ex := t.exit
+		if u, err := t.usage(); err == nil && u.OOMKills > 0 {
+			ex.OOMKilled = true
+		}
+		return ex, nil
+	case <-ctx.Done():
+		return unikernel.ExitResult{}, ctx.Err()
+	}
+}
+
+// InspectTask returns CPU and memory use from the instance's cgroup (or /proc without cgroups).
+func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) {
+	t, err := d.get(id)
+	if err != nil {
+		return unikernel.TaskUsage{}, err
+	}
+	return t.usage()
+}
+
+// Close stops every task.
+func (d *Driver) Close() error {
+	d.mu.Lock()
+	var ids []string
+	for id := range d.tasks {
+		ids = append(ids, id)
+	}
+	d.mu.Unlock()
+	for _, id := range ids {
+		_ = d.StopTask(context.Background(), id)
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,300 @@
+package process
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+		unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+// task is one running instance.
+type task struct {
+	id    string
+	cmd   *exec.Cmd
+	child int // host pid of the sandboxed JVM (bwrap --as-pid-1)
+	cg    *cgroup
+	done  chan struct{} // closed when bwrap has exited
+	exit  unikernel.ExitResult
+	d     *Driver
+
+	once sync.Once // guards cleanup
+}
+
+func (t *task) kill() {
+	if t.child > 0 {
+		_ = syscall.Kill(t.child, syscall.SIGKILL)
+	}
+	if t.cmd.Process != nil {
+		_ = t.cmd.Process.Kill()
+	}
+}
+
+func (t *task) cleanup() {
+	t.once.Do(func() {
+		if t.cg != nil {
+			t.cg.remove()
+		}
+		t.d.mu.Lock()
+		delete(t.d.tasks, t.id)
+		t.d.mu.Unlock()
+	})
+}
+
+func (t *task) usage() (unikernel.TaskUsage, error) {
+	var u unikernel.TaskUsage
+	if t.cg != nil {
+		if c, err := t.cg.cpu(); err == nil {
+			u.CPU = c
+			if m, ooms, err := t.cg.memory(); err == nil {
+				u.MemoryBytes, u.OOMKills = m, ooms
+			}
+			return u, nil
+		}
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.child))
+	if err != nil {
+		return u, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 22 {
+		return u, errors.New("short /proc stat")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	rss, _ := strconv.ParseInt(f[21], 10, 64)
+	u.CPU = time.Duration(ut+st) * 10 * time.Millisecond
+	u.MemoryBytes = uint64(rss) * uint64(os.Getpagesize())
+	return u, nil
+}
+
+// conn joins the agent's stdout (read) and stdin (write).
+type conn struct {
+	io.Reader
+	w io.WriteCloser
+	r io.Closer
+}
+
+func (c *conn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *conn) Close() error {
+	err := c.w.Close()
+	_ = c.r.Close()
+	return err
+}
+
+func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
+	fp := unikernel.Fingerprint{Attributes: map[string]string{"driver": "process"}}
+	bw, err := exec.LookPath(d.cfg.Bwrap)
+	if err != nil {
+		fp.Health = unikernel.HealthUndetected
+		fp.Description = "bubblewrap (bwrap) not found; install the bubblewrap package"
+		return fp
+	}
+	fp.Attributes["bwrap"] = bw
+	if out, err := exec.CommandContext(ctx, bw, "--version").Output(); err == nil {
+		fp.Attributes["bwrap.version"] = strings.TrimSpace(string(out))
+	}
+	probe := exec.CommandContext(ctx, bw, "--unshare-all", "--die-with-parent", "--uid", "65534", "--gid", "65534",
+		"--ro-bind", "/", "/", "--", "/bin/true")
+	if os.Geteuid() == 0 {
+		probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(d.cfg.HostUID), Gid: uint32(d.cfg.HostUID)}}
+		fp.Attributes["host_uid"] = strconv.Itoa(d.cfg.HostUID)
+	} else {
+		fp.Attributes["host_uid"] = strconv.Itoa(os.Geteuid())
+		fp.Missing = append(fp.Missing, "unprivileged-host-uid(server not root)")
+	}
+	if out, err := probe.CombinedOutput(); err != nil {
+		fp.Health = unikernel.HealthUndetected
+		fp.Description = fmt.Sprintf("bwrap cannot create namespaces: %v: %s", err, strings.TrimSpace(string(out)))
+		return fp
+	}
+	fp.Attributes["namespaces"] = "user,pid,mount,net,ipc,uts,cgroup"
+	if b, err := os.ReadFile("/proc/self/status"); err == nil && strings.Contains(string(b), "Seccomp:") {
+		fp.Attributes["seccomp"] = "filter"
+	} else {
+		fp.Missing = append(fp.Missing, "seccomp")
+	}
+	if d.prlimit == "" {
+		fp.Missing = append(fp.Missing, "rlimits(no prlimit)")
+	}
+	if _, err := seccompProgram(); err != nil {
+		fp.Missing = append(fp.Missing, "seccomp("+err.Error()+")")
+	}
+	for _, c := range cgroupControllers {
+		if d.controllerOK(c) {
+			fp.Attributes["cgroup."+c] = "v1"
+		} else {
+			fp.Missing = append(fp.Missing, "cgroup."+c)
+		}
+	}
+	fp.Health = unikernel.HealthHealthy
+	fp.Description = "bubblewrap sandbox with seccomp and cgroup v1 limits"
+	if len(fp.Missing) > 0 {
+		fp.Health = unikernel.HealthDegraded
+		fp.Description = "bubblewrap sandbox without " + strings.Join(fp.Missing, ", ")
+	}
+	return fp
+}
+
+// StartTask starts the agent under bwrap; the JVM is held until it sits in its cgroup with its rlimits.
+func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
+	prog, err := seccompProgram()
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.Open(cfg.RootFS)
+	if err != nil {
+		return nil, fmt.Errorf("open image: %w", err)
+	}
+	defer root.Close()
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			_ = c.Close()
+		}
+	}()
+	pipe := func() (*os.File, *os.File, error) {
+		r, w, err := os.Pipe()
+		if err == nil {
+			closers = append(closers, r, w)
+		}
+		return r, w, err
+	}
+	secR, secW, err := pipe()
+	if err != nil {
+		return nil, err
+	}
+	infoR, infoW, err := pipe()
+	if err != nil {
+		return nil, err
+	}
+	blockR, blockW, err := pipe()
+	if err != nil {
+		return nil, err
+	}
+	tmpMB := cfg.TmpMB
+	if tmpMB <= 0 {
+		tmpMB = 64
+	}
+	args := []string{"--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
+		"--uid", "65534", "--gid", "65534", "--hostname", "mamoc",
+		"--ro-bind-fd", "3", "/", "--size", strconv.Itoa(tmpMB << 20), "--tmpfs", "/tmp",
+		"--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--cap-drop", "ALL",
+		"--seccomp", "4", "--info-fd", "5", "--block-fd", "6", "--"}
+	args = append(args, cfg.Argv...)
+	cpu := int64(cfg.CPUTime / time.Second)
+	if cpu <= 0 {
+		cpu = 1 << 30
+	}
+	// rlimits are set by prlimit(1) on itself before it execs bwrap: this host's root may lack
+	// CAP_SYS_RESOURCE, which prlimit(2) on another uid's process needs.
+	rl := []string{"--nofile=1024:1024", fmt.Sprintf("--fsize=%d:%d", tmpMB<<20, tmpMB<<20),
+		fmt.Sprintf("--cpu=%d:%d", cpu, cpu), "--core=0:0", "--nproc=16384:16384", "--", d.cfg.Bwrap}
+	cmd := exec.Command(d.prlimit, append(rl, args...)...)
+	cmd.Env = append([]string{"PATH=/jre/bin", "HOME=/tmp", "LANG=C.UTF-8"}, cfg.Env...)
+	cmd.ExtraFiles = []*os.File{root, secR, infoW, blockR}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if os.Geteuid() == 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(d.cfg.HostUID), Gid: uint32(d.cfg.HostUID)}
+	}
+	if cfg.Stderr != nil {
+		cmd.Stderr = cfg.Stderr
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := secW.Write(prog); err != nil {
+		cg.remove()
+		return nil, fmt.Errorf("seccomp pipe: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		cg.remove()
+		return nil, fmt.Errorf("start bwrap: %w", err)
+	}
+	t := &task{id: cfg.ID, cmd: cmd, cg: cg, done: make(chan struct{}), d: d}
+	go func() {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
+				t.exit.ExitCode = ws.ExitStatus()
+				if ws.Signaled() {
+					t.exit.Signal = int(ws.Signal())
+				}
+			}
+		}
+		close(t.done)
+	}()
+	_ = secW.Close()
+	_ = infoW.Close()
+	_ = secR.Close()
+	_ = blockR.Close()
+	fail := func(err error) (*unikernel.TaskHandle, error) {
+		t.kill()
+		<-t.done
+		t.cleanup()
+		return nil, err
+	}
+	pid, err := readChildPid(ctx, infoR)
+	if err != nil {
+		return fail(fmt.Errorf("bwrap info: %w", err))
+	}
+	t.child = pid
+	if err := cg.add(pid); err != nil {
+		return fail(err)
+	}
+	d.mu.Lock()
+	d.tasks[cfg.ID] = t
+	d.mu.Unlock()
+	if _, err := blockW.Write([]byte{1}); err != nil {
+		_ = d.StopTask(context.Background(), cfg.ID)
+		return nil, fmt.Errorf("release sandbox: %w", err)
+	}
+	return &unikernel.TaskHandle{ID: cfg.ID, Pid: pid, Conn: &conn{Reader: stdout, w: stdin, r: stdout}, StartedAt: time.Now()}, nil
+}
+
+func readChildPid(ctx context.Context, r *os.File) (int, error) {
+	type res struct {
+		pid int
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		var info struct {
+			ChildPid int `json:"child-pid"`
+		}
+		dec := json.NewDecoder(bufio.NewReader(r))
+		err := dec.Decode(&info)
+		if err == nil && info.ChildPid <= 0 {
+			err = errors.New("no child-pid")
+		}
+		ch <- res{info.ChildPid, err}
+	}()
+	select {
+	case x := <-ch:
+		return x.pid, x.err
+	case <-ctx.Done():
+		_ = r.Close()
+		return 0, ctx.Err()
+	}
+}

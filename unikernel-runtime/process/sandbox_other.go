@@ -1,0 +1,28 @@
+//go:build !linux
+
+package process
+
+import (
+	"context"
+	"errors"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+type task struct {
+	done chan struct{}
+	exit unikernel.ExitResult
+}
+
+func (t *task) kill()                                {}
+func (t *task) cleanup()                             {}
+func (t *task) usage() (unikernel.TaskUsage, error) { return unikernel.TaskUsage{}, errors.New("unsupported") }
+
+func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
+	return unikernel.Fingerprint{Health: unikernel.HealthUndetected, Description: "the process driver needs Linux"}
+}
+
+// StartTask is unsupported off Linux.
+func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
+	return nil, errors.New("process driver: unsupported platform")
+}
