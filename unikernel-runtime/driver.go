@@ -62,11 +62,11 @@ type TaskConfig struct {
 	RootFS   string   // the image's root file system (read-only inside)
 	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent
 	Env      []string
-	MemoryMB int       // memory limit of the whole instance
-	PidsMax  int       // task (thread) limit
+	MemoryMB int           // memory limit of the whole instance
+	PidsMax  int           // task (thread) limit
 	CPUTime  time.Duration // lifetime CPU backstop (RLIMIT_CPU)
-	TmpMB    int       // size of the private /tmp
-	Stderr   io.Writer // receives the instance's own stderr (JVM messages); may be nil
+	TmpMB    int           // size of the private /tmp
+	Stderr   io.Writer     // receives the instance's own stderr (JVM messages); may be nil
 }
 
 // TaskHandle is a started instance.

@@ -51,7 +51,7 @@ func (e *ArgumentError) Error() string { return "bad argument: " + e.Message }
 type Diagnostic struct {
 	Line    int    `json:"line"`
 	Column  int    `json:"column"`
-	Kind    string `json:"kind"`   // ERROR, WARNING, MANDATORY_WARNING, NOTE, OTHER
+	Kind    string `json:"kind"` // ERROR, WARNING, MANDATORY_WARNING, NOTE, OTHER
 	Message string `json:"message"`
 	Source  string `json:"source"` // FQCN of the source unit, "" if none
 }

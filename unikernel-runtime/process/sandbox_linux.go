@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-		unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
 // task is one running instance.

@@ -14,9 +14,11 @@ type task struct {
 	exit unikernel.ExitResult
 }
 
-func (t *task) kill()                                {}
-func (t *task) cleanup()                             {}
-func (t *task) usage() (unikernel.TaskUsage, error) { return unikernel.TaskUsage{}, errors.New("unsupported") }
+func (t *task) kill()    {}
+func (t *task) cleanup() {}
+func (t *task) usage() (unikernel.TaskUsage, error) {
+	return unikernel.TaskUsage{}, errors.New("unsupported")
+}
 
 func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	return unikernel.Fingerprint{Health: unikernel.HealthUndetected, Description: "the process driver needs Linux"}
