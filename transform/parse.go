@@ -158,16 +158,26 @@ func (d *document) removeRange(start, end uint) edit {
 	return edit{start: start, end: end, text: text}
 }
 
-// applyEdits applies non-overlapping edits to src.
+// applyEdits applies edits to src. An edit that lies inside an earlier,
+// larger one (a comment inside a removed statement) is dropped; partly
+// overlapping edits are an error.
 func applyEdits(src []byte, edits []edit) ([]byte, error) {
 	if len(edits) == 0 {
 		return src, nil
 	}
 	sorted := append([]edit(nil), edits...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].start < sorted[j].start })
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if sorted[i].start != sorted[j].start {
+			return sorted[i].start < sorted[j].start
+		}
+		return sorted[i].end > sorted[j].end
+	})
 	var b strings.Builder
 	pos := uint(0)
-	for _, e := range sorted {
+	for i, e := range sorted {
+		if i > 0 && e.start < pos && e.end <= pos && e.start >= sorted[i-1].start {
+			continue // nested in the previous edit
+		}
 		if e.start < pos || e.end < e.start || e.end > uint(len(src)) {
 			return nil, fmt.Errorf("apply edits: overlapping or out-of-range edit at byte %d", e.start)
 		}

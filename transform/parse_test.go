@@ -19,6 +19,8 @@ func TestApplyEdits(t *testing.T) {
 		{"unsorted", "abcdef", []edit{{4, 5, "Y"}, {0, 1, "X"}}, "XbcdYf", false},
 		{"insert", "abc", []edit{{3, 3, "!"}, {0, 0, ">"}}, ">abc!", false},
 		{"overlap", "abcdef", []edit{{1, 4, ""}, {2, 5, ""}}, "", true},
+		{"nested dropped", "abcdef", []edit{{2, 3, "Y"}, {1, 5, "X"}}, "aXf", false},
+		{"same start, longer wins", "abcdef", []edit{{1, 2, "Y"}, {1, 5, "X"}}, "aXf", false},
 		{"out of range", "abc", []edit{{1, 9, ""}}, "", true},
 	}
 	for _, tt := range tests {
