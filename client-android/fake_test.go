@@ -196,7 +196,7 @@ func (f *fake) run(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeRes
 	case taskEcho:
 		s := make([]string, len(params))
 		for i, p := range params {
-			s[i] = fmt.Sprintf("%T(%v)", p, p)
+			s[i] = fmt.Sprintf("%s:%v", kind(p), p)
 		}
 		return ok3(strings.Join(s, ","), 0.25)
 	case taskResource:
@@ -228,6 +228,21 @@ func (f *fake) run(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeRes
 		return fail("mamoc.error.timeout", wamp.List{"task exceeded 10 ms"}, nil)
 	}
 	return fail("mamoc.error.not_found", wamp.List{"no task " + task}, nil)
+}
+
+// kind names a decoded parameter's JSON-like kind, whatever the serializer.
+func kind(v any) string {
+	switch v.(type) {
+	case int64, uint64, int:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 func (f *fake) list(context.Context, *wamp.Invocation) nxclient.InvokeResult {

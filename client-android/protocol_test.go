@@ -64,8 +64,8 @@ func TestSerializations(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			if !strings.Contains(res.Output, "a b;$(rm)") || !strings.Contains(res.Output, "(13)") || !strings.Contains(res.Output, "float64(2.5)") {
-				t.Errorf("Run output = %q, want the params unchanged", res.Output)
+			if want := "int:13,string:a b;$(rm),float:2.5,bool:true"; res.Output != want {
+				t.Errorf("Run output = %q, want %q", res.Output, want)
 			}
 		})
 	}
