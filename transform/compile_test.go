@@ -1,4 +1,4 @@
-package transform
+package transform_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mamoc-go/mamoc/transform"
 )
 
 // requireJDK returns the paths of javac and java, skipping the test when they
@@ -32,7 +34,7 @@ func requireJDK(t *testing.T) (javac, java string) {
 // MAMoC's output (what run() printed, then its result; "nothing" if empty).
 type harnessCase struct {
 	key     string
-	task    *Task
+	task    *transform.Task
 	args    []string // Java expressions, one per constructor parameter
 	getters []string // extra no-arg methods to report after run()
 }
@@ -90,20 +92,20 @@ func TestTransformedExamplesRunOnJVM(t *testing.T) {
 	javac, java := requireJDK(t)
 	dir := t.TempDir()
 	srcDir := filepath.Join(dir, "src")
-	tasks := map[string]*Task{}
+	tasks := map[string]*transform.Task{}
 	var files []string
-	write := func(task *Task) {
+	write := func(task *transform.Task) {
 		files = append(files, writeSource(t, srcDir, strings.ReplaceAll(task.Package, ".", "/")+"/"+task.ClassName+".java", task.Source))
 	}
 	for _, ex := range examples {
-		task, err := Transform(readExample(t, ex.dir, ex.file), Options{RPCName: ex.want.FQCN})
+		task, err := transform.Transform(readExample(t, ex.dir, ex.file), transform.Options{RPCName: ex.want.FQCN})
 		if err != nil {
 			t.Fatalf("Transform(%s): %v", ex.file, err)
 		}
 		tasks[ex.dir] = task
 		write(task)
 	}
-	hello, err := Transform(sayHello, Options{RPCName: "uk.ac.standrews.cs.mamoc.say_hello"})
+	hello, err := transform.Transform(sayHello, transform.Options{RPCName: "uk.ac.standrews.cs.mamoc.say_hello"})
 	if err != nil {
 		t.Fatalf("Transform(say_hello): %v", err)
 	}

@@ -1,14 +1,16 @@
-package transform
+package transform_test
 
 import (
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mamoc-go/mamoc/transform"
 )
 
-// FuzzTransform checks that Transform never panics and that what it accepts
-// parses, has a valid FQCN and names a class present in the source.
+// FuzzTransform checks that Transform never panics, and that what it accepts
+// has a valid FQCN and transforms again to itself.
 func FuzzTransform(f *testing.F) {
 	for _, ex := range examples {
 		b, err := os.ReadFile(filepath.Join("..", "examples", ex.dir, ex.file))
@@ -24,18 +26,20 @@ func FuzzTransform(f *testing.F) {
 	f.Add("@Offloadable @Offloadable public class A { public void run() { new Object().run(); } }")
 	f.Add("import android.widget.*; public class A { public void run() {} }")
 	f.Fuzz(func(t *testing.T, src string) {
-		task, err := Transform(src, Options{RPCName: "a.b.C"})
+		task, err := transform.Transform(src, transform.Options{RPCName: "a.b.C"})
 		if err != nil {
 			return
 		}
-		if err := ValidateFQCN(task.FQCN); err != nil {
+		if err := transform.ValidateFQCN(task.FQCN); err != nil {
 			t.Errorf("Transform(%q).FQCN = %q: %v", src, task.FQCN, err)
 		}
-		if err := checkSyntax([]byte(task.Source)); err != nil {
-			t.Errorf("Transform(%q).Source does not parse: %v", src, err)
+		// The output is itself acceptable input and transforms to the same task.
+		again, err := transform.Transform(task.Source, transform.Options{RPCName: task.FQCN})
+		if err != nil {
+			t.Fatalf("Transform(Transform(%q).Source) error: %v", src, err)
 		}
-		if _, err := findTaskClass([]byte(task.Source), []string{task.ClassName}); err != nil {
-			t.Errorf("Transform(%q).Source has no task class: %v", src, err)
+		if again.FQCN != task.FQCN || again.Source != task.Source || again.RunReturnType != task.RunReturnType {
+			t.Errorf("Transform is not idempotent on %q: %q -> %q", src, task.FQCN, again.FQCN)
 		}
 	})
 }
@@ -54,7 +58,7 @@ func TestTransformConcurrent(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			ex := examples[i%len(examples)]
-			task, err := Transform(srcs[i%len(srcs)], Options{})
+			task, err := transform.Transform(srcs[i%len(srcs)], transform.Options{})
 			if err == nil && task.FQCN != ex.want.FQCN {
 				t.Errorf("Transform(%s) in goroutine %d: FQCN = %q, want %q", ex.file, i, task.FQCN, ex.want.FQCN)
 			}

@@ -1,9 +1,11 @@
-package transform
+package transform_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mamoc-go/mamoc/transform"
 )
 
 func TestValidateFQCN(t *testing.T) {
@@ -32,11 +34,11 @@ func TestValidateFQCN(t *testing.T) {
 		{strings.Repeat("a.", 300) + "A", false},
 	}
 	for _, tt := range tests {
-		err := ValidateFQCN(tt.s)
+		err := transform.ValidateFQCN(tt.s)
 		if (err == nil) != tt.ok {
 			t.Errorf("ValidateFQCN(%q) = %v, want ok %v", tt.s, err, tt.ok)
 		}
-		if err != nil && !errors.Is(err, ErrInvalidName) {
+		if err != nil && !errors.Is(err, transform.ErrInvalidName) {
 			t.Errorf("ValidateFQCN(%q) = %v, want it to wrap ErrInvalidName", tt.s, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package transform
+package transform_test
 
 import (
 	"path/filepath"
@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/mamoc-go/mamoc/transform"
 )
 
 func TestShimSources(t *testing.T) {
@@ -20,7 +22,7 @@ func TestShimSources(t *testing.T) {
 		{[]string{"../../etc/passwd", "android.util"}, nil, []string{"../../etc/passwd", "android.util"}},
 	}
 	for _, tt := range tests {
-		srcs, missing := ShimSources(tt.classes)
+		srcs, missing := transform.ShimSources(tt.classes)
 		var paths []string
 		for p, s := range srcs {
 			paths = append(paths, p)
@@ -76,7 +78,7 @@ public class UsesShims {
 
 func TestShimsCompileWithTask(t *testing.T) {
 	javac, java := requireJDK(t)
-	task, err := Transform(shimTask, Options{})
+	task, err := transform.Transform(shimTask, transform.Options{})
 	if err != nil {
 		t.Fatalf("Transform: %v", err)
 	}
@@ -84,7 +86,7 @@ func TestShimsCompileWithTask(t *testing.T) {
 	if !reflect.DeepEqual(task.Shims, wantShims) {
 		t.Fatalf("Transform().Shims = %q, want %q", task.Shims, wantShims)
 	}
-	srcs, missing := ShimSources(task.Shims)
+	srcs, missing := transform.ShimSources(task.Shims)
 	if len(missing) != 0 {
 		t.Fatalf("ShimSources(%q) missing %q", task.Shims, missing)
 	}

@@ -1,4 +1,4 @@
-package transform
+package transform_test
 
 import (
 	"errors"
@@ -7,38 +7,40 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mamoc-go/mamoc/transform"
 )
 
 // examples are the jadx-shaped task sources in ../examples, by directory.
 var examples = []struct {
 	dir, file string
-	want      Task // every field but Source
+	want      transform.Task // every field but Source
 }{
-	{"kmp", "KMP.java", Task{
-		Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.SearchText", ClassName: "KMP",
+	{"kmp", "KMP.java", transform.Task{
+		Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.SearchText", ClassName: "KMP",
 		FQCN:       "uk.ac.standrews.cs.mamoc_demo.SearchText.KMP",
-		CtorParams: []Param{{"content2", "String"}, {"pattern2", "String"}}, ResourceDependent: true,
+		CtorParams: []transform.Param{{"content2", "String"}, {"pattern2", "String"}}, ResourceDependent: true,
 		Parallelizable: true, RunReturnType: "int",
 	}},
-	{"quicksort", "QuickSort.java", Task{
-		Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Sorting", ClassName: "QuickSort",
+	{"quicksort", "QuickSort.java", transform.Task{
+		Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Sorting", ClassName: "QuickSort",
 		FQCN:       "uk.ac.standrews.cs.mamoc_demo.Sorting.QuickSort",
-		CtorParams: []Param{{"words", "String"}}, ResourceDependent: true, RunReturnType: "void",
+		CtorParams: []transform.Param{{"words", "String"}}, ResourceDependent: true, RunReturnType: "void",
 	}},
-	{"nqueens", "Queens.java", Task{
-		Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.NQueens", ClassName: "Queens",
+	{"nqueens", "Queens.java", transform.Task{
+		Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.NQueens", ClassName: "Queens",
 		FQCN:       "uk.ac.standrews.cs.mamoc_demo.NQueens.Queens",
-		CtorParams: []Param{{"N", "int"}}, RunReturnType: "void",
+		CtorParams: []transform.Param{{"N", "int"}}, RunReturnType: "void",
 	}},
-	{"fibonacci", "Fibonacci.java", Task{
-		Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Fibonacci", ClassName: "Fibonacci",
+	{"fibonacci", "Fibonacci.java", transform.Task{
+		Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Fibonacci", ClassName: "Fibonacci",
 		FQCN:       "uk.ac.standrews.cs.mamoc_demo.Fibonacci.Fibonacci",
-		CtorParams: []Param{{"N", "int"}}, RunReturnType: "void",
+		CtorParams: []transform.Param{{"N", "int"}}, RunReturnType: "void",
 	}},
-	{"linpack", "Linpack.java", Task{
-		Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Linpack", ClassName: "Linpack",
+	{"linpack", "Linpack.java", transform.Task{
+		Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Linpack", ClassName: "Linpack",
 		FQCN:       "uk.ac.standrews.cs.mamoc_demo.Linpack.Linpack",
-		CtorParams: []Param{{"n2", "int"}}, RunReturnType: "double",
+		CtorParams: []transform.Param{{"n2", "int"}}, RunReturnType: "double",
 	}},
 }
 
@@ -63,14 +65,14 @@ func TestTransformExamples(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.dir, func(t *testing.T) {
 			src := readExample(t, ex.dir, ex.file)
-			task, err := Transform(src, Options{RPCName: ex.want.FQCN})
+			task, err := transform.Transform(src, transform.Options{RPCName: ex.want.FQCN})
 			if err != nil {
 				t.Fatalf("Transform(%s) error: %v", ex.file, err)
 			}
 			got := *task
 			got.Source = ""
 			want := ex.want
-			want.Constructors = [][]Param{want.CtorParams}
+			want.Constructors = [][]transform.Param{want.CtorParams}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Transform(%s) = %+v, want %+v", ex.file, got, want)
 			}
@@ -93,48 +95,48 @@ func TestTransform(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
-		opts Options
-		want Task // compared without Source
+		opts transform.Options
+		want transform.Task // compared without Source
 	}{
 		{
 			name: "MAMoC TestClient method",
 			src:  sayHello,
-			opts: Options{RPCName: "uk.ac.standrews.cs.mamoc.say_hello"},
-			want: Task{Mode: ModeMethod, Package: "uk.ac.standrews.cs.mamoc", ClassName: "say_helloClass",
-				FQCN: "uk.ac.standrews.cs.mamoc.say_helloClass", CtorParams: []Param{}, Constructors: [][]Param{{}},
+			opts: transform.Options{RPCName: "uk.ac.standrews.cs.mamoc.say_hello"},
+			want: transform.Task{Mode: transform.ModeMethod, Package: "uk.ac.standrews.cs.mamoc", ClassName: "say_helloClass",
+				FQCN: "uk.ac.standrews.cs.mamoc.say_helloClass", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}},
 				Parallelizable: true, RunReturnType: "void"},
 		},
 		{
 			name: "method without rpc name has no package",
 			src:  "@Offloadable(resourceDependent = true)\npublic int count(String content, String word) { return content.split(word).length; }",
-			want: Task{Mode: ModeMethod, ClassName: "countClass", FQCN: "countClass",
-				CtorParams: []Param{{"content", "String"}, {"word", "String"}}, Constructors: [][]Param{{{"content", "String"}, {"word", "String"}}},
+			want: transform.Task{Mode: transform.ModeMethod, ClassName: "countClass", FQCN: "countClass",
+				CtorParams: []transform.Param{{"content", "String"}, {"word", "String"}}, Constructors: [][]transform.Param{{{"content", "String"}, {"word", "String"}}},
 				ResourceDependent: true, RunReturnType: "int"},
 		},
 		{
 			name: "wrong package in rpc name (MAMoC's Benchmark) does not matter",
 			src:  "package uk.ac.standrews.cs.mamoc_demo.Benchmark;\npublic class Benchmark { public Benchmark() {} public double run() { return 1.0; } }",
-			opts: Options{RPCName: "uk.ac.standrews.cs.mamoc.Benchmark.Benchmark"},
-			want: Task{Mode: ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Benchmark", ClassName: "Benchmark",
-				FQCN: "uk.ac.standrews.cs.mamoc_demo.Benchmark.Benchmark", CtorParams: []Param{}, Constructors: [][]Param{{}},
+			opts: transform.Options{RPCName: "uk.ac.standrews.cs.mamoc.Benchmark.Benchmark"},
+			want: transform.Task{Mode: transform.ModeClass, Package: "uk.ac.standrews.cs.mamoc_demo.Benchmark", ClassName: "Benchmark",
+				FQCN: "uk.ac.standrews.cs.mamoc_demo.Benchmark.Benchmark", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}},
 				RunReturnType: "double"},
 		},
 		{
 			name: "annotated class preferred over rpc name",
 			src:  "public class Other { public void run() {} }\n@Offloadable\npublic class Task { public void run() {} }",
-			opts: Options{RPCName: "x.Other"},
-			want: Task{Mode: ModeClass, ClassName: "Task", FQCN: "Task", CtorParams: []Param{}, Constructors: [][]Param{{}}, RunReturnType: "void"},
+			opts: transform.Options{RPCName: "x.Other"},
+			want: transform.Task{Mode: transform.ModeClass, ClassName: "Task", FQCN: "Task", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}}, RunReturnType: "void"},
 		},
 		{
 			name: "shims reported",
 			src:  "import android.util.Log;\npublic class L { public void run() { Log.d(\"a\", \"b\"); } }",
-			want: Task{Mode: ModeClass, ClassName: "L", FQCN: "L", CtorParams: []Param{}, Constructors: [][]Param{{}}, RunReturnType: "void",
+			want: transform.Task{Mode: transform.ModeClass, ClassName: "L", FQCN: "L", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}}, RunReturnType: "void",
 				Shims: []string{"android.util.Log"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			task, err := Transform(tt.src, tt.opts)
+			task, err := transform.Transform(tt.src, tt.opts)
 			if err != nil {
 				t.Fatalf("Transform(%q) error: %v", tt.src, err)
 			}
@@ -151,28 +153,28 @@ func TestTransformErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
-		opts Options
+		opts transform.Options
 		is   error
 		line int // for syntax errors
 	}{
-		{name: "empty (MAMoC's Benchmark sends no source)", src: "", is: ErrNoTaskClass},
-		{name: "whitespace", src: " \n\t", is: ErrNoTaskClass},
-		{name: "no task class", src: "package a;\npublic class A { public void go() {} }", is: ErrNoTaskClass},
-		{name: "only fields", src: "int x = 1;", is: ErrNoTaskClass},
-		{name: "syntax error keeps the phone's line", src: "package a;\n\nimport uk.ac.standrews.cs.mamoc_client.Annotation.Offloadable;\n\n@Offloadable\npublic class A {\n  public A() { this = new Object(); }\n  public void run() { int x = ; }\n}", is: ErrSyntax, line: 8},
-		{name: "device-bound", src: "import android.hardware.Camera;\npublic class A { public void run() { Camera.open(); } }", is: ErrNotOffloadable},
-		{name: "activity task", src: "import android.app.Activity;\npublic class A extends Activity { public void run() {} }", is: ErrNotOffloadable},
-		{name: "too large", src: "public class A { public void run() {} }", opts: Options{MaxSourceBytes: 10}, is: ErrTooLarge},
-		{name: "non-ASCII class name", src: "public class Caf\u00e9 { public void run() {} }", is: ErrInvalidName},
-		{name: "non-ASCII package", src: "package caf\u00e9;\npublic class A { public void run() {} }", is: ErrInvalidName},
+		{name: "empty (MAMoC's Benchmark sends no source)", src: "", is: transform.ErrNoTaskClass},
+		{name: "whitespace", src: " \n\t", is: transform.ErrNoTaskClass},
+		{name: "no task class", src: "package a;\npublic class A { public void go() {} }", is: transform.ErrNoTaskClass},
+		{name: "only fields", src: "int x = 1;", is: transform.ErrNoTaskClass},
+		{name: "syntax error keeps the phone's line", src: "package a;\n\nimport uk.ac.standrews.cs.mamoc_client.Annotation.Offloadable;\n\n@Offloadable\npublic class A {\n  public A() { this = new Object(); }\n  public void run() { int x = ; }\n}", is: transform.ErrSyntax, line: 8},
+		{name: "device-bound", src: "import android.hardware.Camera;\npublic class A { public void run() { Camera.open(); } }", is: transform.ErrNotOffloadable},
+		{name: "activity task", src: "import android.app.Activity;\npublic class A extends Activity { public void run() {} }", is: transform.ErrNotOffloadable},
+		{name: "too large", src: "public class A { public void run() {} }", opts: transform.Options{MaxSourceBytes: 10}, is: transform.ErrTooLarge},
+		{name: "non-ASCII class name", src: "public class Caf\u00e9 { public void run() {} }", is: transform.ErrInvalidName},
+		{name: "non-ASCII package", src: "package caf\u00e9;\npublic class A { public void run() {} }", is: transform.ErrInvalidName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			task, err := Transform(tt.src, tt.opts)
+			task, err := transform.Transform(tt.src, tt.opts)
 			if !errors.Is(err, tt.is) {
 				t.Fatalf("Transform(%q) = %+v, %v, want error %v", tt.src, task, err, tt.is)
 			}
-			var se *SyntaxError
+			var se *transform.SyntaxError
 			if tt.line != 0 && (!errors.As(err, &se) || se.Line != tt.line) {
 				t.Errorf("Transform(%q) = %v, want a syntax error on line %d", tt.src, err, tt.line)
 			}
