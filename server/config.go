@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mamoc-go/mamoc/router"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
 // Config configures mamoc-server. The zero value of each field means its default.
@@ -38,8 +40,17 @@ type Config struct {
 	// ShutdownTimeout bounds how long running work may take to finish at shutdown before it
 	// is cancelled. Default 10s.
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+	// ResourcesDir holds files offered to every task as server resources (MAMoC's data/
+	// folder: small.txt …), imported at start. Default <data_dir>/resources.
+	ResourcesDir string `json:"resources_dir"`
+	// MaxSourceBytes bounds the Java source of one task. Default 1 MiB.
+	MaxSourceBytes int `json:"max_source_bytes"`
+	// MaxResourceBytes bounds one resource (receive_file, mamoc.resource.put). Default 64 MiB.
+	MaxResourceBytes int64 `json:"max_resource_bytes"`
 	// Router configures the embedded router.
 	Router router.Config `json:"router"`
+	// Runtime configures the unikernel runtime: driver, pool sizes, per-task limits.
+	Runtime unikernel.Config `json:"runtime"`
 	// Logger receives the server's log. Default: discard.
 	Logger *slog.Logger `json:"-"`
 
@@ -64,6 +75,18 @@ func (c *Config) setDefaults() {
 		if c.ServerID == "" {
 			c.ServerID = "mamoc"
 		}
+	}
+	if c.ResourcesDir == "" {
+		c.ResourcesDir = filepath.Join(c.DataDir, "resources")
+	}
+	if c.MaxSourceBytes == 0 {
+		c.MaxSourceBytes = 1 << 20
+	}
+	if c.MaxResourceBytes == 0 {
+		c.MaxResourceBytes = 64 << 20
+	}
+	if c.Runtime.Logger == nil {
+		c.Runtime.Logger = c.Logger
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -91,6 +114,9 @@ func (c *Config) Validate() error {
 	if c.Join != "" && !strings.HasPrefix(c.Join, "ws://") && !strings.HasPrefix(c.Join, "wss://") &&
 		!strings.HasPrefix(c.Join, "tcp://") && !strings.HasPrefix(c.Join, "tcps://") {
 		return fmt.Errorf("join: %q is not a ws://, wss://, tcp:// or tcps:// URL", c.Join)
+	}
+	if c.MaxSourceBytes < 0 || c.MaxResourceBytes < 0 {
+		return errors.New("max_source_bytes and max_resource_bytes must be positive")
 	}
 	return c.Router.Validate()
 }

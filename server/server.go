@@ -16,7 +16,10 @@ import (
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	_ "github.com/mamoc-go/mamoc/unikernel-runtime/builtin" // the built-in drivers
 )
 
 // Server is mamoc-server: the embedded router (unless it joins a remote one) and the server
@@ -27,6 +30,11 @@ type Server struct {
 	version string
 	router  *router.Router // nil when joining a remote router
 	stats   *statsPublisher
+	repo    *repository.DB     // nil in router-only mode
+	rt      *unikernel.Runtime // nil in router-only mode
+	off     *offload           // nil in router-only mode
+
+	ready chan struct{} // closed once the server manager serves
 
 	mu       sync.Mutex // guards the fields below
 	httpLn   net.Listener
@@ -44,7 +52,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "server"), version: buildVersion()}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "server"), version: buildVersion(), ready: make(chan struct{})}
 	if cfg.Join == "" {
 		r, err := router.New(cfg.Router)
 		if err != nil {
@@ -122,6 +130,13 @@ func (s *Server) RawSocketAddr() net.Addr {
 	return s.rawLn.Addr()
 }
 
+// Ready is closed once the server serves: the router listens and the server manager has
+// registered its procedures and subscriptions.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Config returns the configuration in effect, defaults applied.
+func (s *Server) Config() Config { return s.cfg }
+
 // Router returns the embedded router, nil when joining a remote one.
 func (s *Server) Router() *router.Router { return s.router }
 
@@ -164,6 +179,12 @@ func (s *Server) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if !s.cfg.RouterOnly {
+		if err := s.openBackends(runCtx); err != nil {
+			cancel()
+			s.shutdown()
+			wg.Wait()
+			return err
+		}
 		sess, err := s.connect(runCtx)
 		if err != nil {
 			cancel()
@@ -186,6 +207,7 @@ func (s *Server) Run(ctx context.Context) error {
 			s.stats.run(runCtx, sess)
 		}()
 	}
+	close(s.ready)
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -223,9 +245,44 @@ func (s *Server) connect(ctx context.Context) (*nxclient.Client, error) {
 	return c, nil
 }
 
+// openBackends opens the repository and starts the runtime, then loads server resources.
+func (s *Server) openBackends(ctx context.Context) error {
+	repo, err := repository.OpenConfig(ctx, repository.Config{Dir: s.cfg.DataDir, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.repo = repo
+	s.mu.Unlock()
+	rt, err := unikernel.New(s.cfg.Runtime, instanceStore{repo})
+	if err != nil {
+		return fmt.Errorf("start runtime: %w", err)
+	}
+	s.mu.Lock()
+	s.rt = rt
+	s.mu.Unlock()
+	fp := rt.Fingerprint()
+	s.log.Info("runtime ready", "driver", s.cfg.Runtime.Driver, "health", fp.Health, "isolation", fp.Description)
+	if fp.Health != unikernel.HealthHealthy {
+		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
+	}
+	s.off = newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("imported server resources", "dir", s.cfg.ResourcesDir, "count", n)
+	}
+	return nil
+}
+
 // startManager registers the server manager's procedures and subscriptions on sess.
-func (s *Server) startManager(_ context.Context, sess *nxclient.Client) error {
-	return s.stats.register(sess)
+func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error {
+	if err := s.stats.register(sess); err != nil {
+		return err
+	}
+	return s.off.start(ctx, sess)
 }
 
 // mux serves WebSocket at /ws and /ws/, and node info at /info.
@@ -244,7 +301,16 @@ func (s *Server) mux() *http.ServeMux {
 }
 
 // runtimeCounts reports the runtime's queue and instances for the stats event.
-func (s *Server) runtimeCounts() RuntimeCounts { return RuntimeCounts{} }
+func (s *Server) runtimeCounts() RuntimeCounts {
+	s.mu.Lock()
+	rt := s.rt
+	s.mu.Unlock()
+	if rt == nil {
+		return RuntimeCounts{}
+	}
+	st := rt.Stats()
+	return RuntimeCounts{Queued: st.Queued, Running: st.Running, Warm: st.Warm + st.Spare}
+}
 
 // shutdown stops accepting, closes the session and the router.
 func (s *Server) shutdown() {
@@ -262,8 +328,27 @@ func (s *Server) shutdown() {
 	} else if s.httpLn != nil {
 		_ = s.httpLn.Close()
 	}
+	if s.off != nil && s.sess != nil {
+		// Running work may finish within the shutdown timeout; then it is cancelled.
+		done := make(chan struct{})
+		go func() { s.off.wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(s.cfg.ShutdownTimeout):
+			s.log.Warn("shutdown: cancelling running tasks")
+		}
+	}
 	if s.sess != nil {
 		_ = s.sess.Close()
+	}
+	if s.off != nil {
+		s.off.wait()
+	}
+	if s.rt != nil {
+		_ = s.rt.Close()
+	}
+	if s.repo != nil {
+		_ = s.repo.Close()
 	}
 	if s.router != nil {
 		s.closeErr = s.router.Close()

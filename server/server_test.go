@@ -53,6 +53,13 @@ func startServer(t *testing.T, cfg server.Config) *server.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
+	select {
+	case <-srv.Ready():
+	case err := <-done:
+		t.Fatalf("Run = %v before ready", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("server not ready within 2 minutes")
+	}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; !errors.Is(err, server.ErrServerClosed) {

@@ -1,0 +1,22 @@
+package server
+
+import (
+	"context"
+
+	"github.com/mamoc-go/mamoc/repository"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+// instanceStore keeps the runtime's instance status in the repository.
+type instanceStore struct{ repo *repository.DB }
+
+var _ unikernel.InstanceStore = instanceStore{}
+
+func (s instanceStore) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) error {
+	return s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, App: rec.App,
+		Status: rec.State, CreatedAt: rec.StartedAt, LastUsed: rec.UpdatedAt})
+}
+
+func (s instanceStore) DeleteInstance(ctx context.Context, id string) error {
+	return s.repo.DeleteInstance(ctx, id)
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mamoc-go/mamoc/repository"
+)
+
+// resources stores task input files content-addressed, under a name per namespace: "" is
+// the server's own (files an operator provides, like MAMoC's data/ folder), a phone's
+// namespace holds what it sent with receive_file or mamoc.resource.put.
+type resources struct {
+	repo *repository.DB
+	max  int64 // largest resource in bytes
+}
+
+// sanitizeName returns name if it is a plain file name: no directories, no "..", printable
+// ASCII letters, digits and . _ - only, at most 255 bytes.
+func sanitizeName(name string) (string, error) {
+	if name == "" || len(name) > 255 || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+		return "", badArg("resource name %q is not a plain file name", name)
+	}
+	for _, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+		if !ok {
+			return "", badArg("resource name %q has the character %q (allowed: letters, digits, . _ -)", name, c)
+		}
+	}
+	return name, nil
+}
+
+// put stores content under name in namespace; storing the same content again is a no-op.
+func (r *resources) put(ctx context.Context, namespace, name string, content []byte) (repository.Resource, error) {
+	name, err := sanitizeName(name)
+	if err != nil {
+		return repository.Resource{}, err
+	}
+	if int64(len(content)) > r.max {
+		return repository.Resource{}, fmt.Errorf("resource %s of %d bytes: %w (limit %d)", name, len(content), errTooLarge, r.max)
+	}
+	b, err := r.repo.PutBlobBytes(ctx, content)
+	if err != nil {
+		return repository.Resource{}, fmt.Errorf("store resource %s: %w", name, err)
+	}
+	return r.repo.PutResource(ctx, repository.Resource{App: namespace, Name: name, SHA256: b.SHA256, Size: b.Size})
+}
+
+// putBlob stores content by its hash only (mamoc.resource.put without a name).
+func (r *resources) putBlob(ctx context.Context, content []byte) (repository.Blob, error) {
+	if int64(len(content)) > r.max {
+		return repository.Blob{}, fmt.Errorf("resource of %d bytes: %w (limit %d)", len(content), errTooLarge, r.max)
+	}
+	return r.repo.PutBlobBytes(ctx, content)
+}
+
+// content returns a resource's bytes: by sha256 when given, else by name from the server's
+// namespace, then from the caller's.
+func (r *resources) content(ctx context.Context, namespace, name, sha string) ([]byte, error) {
+	if sha != "" {
+		if !repository.ValidSHA256(sha) {
+			return nil, badArg("resource_sha256 %q is not a sha256", sha)
+		}
+		b, err := r.repo.GetBlob(ctx, sha)
+		if errors.Is(err, repository.ErrNotFound) {
+			return nil, fmt.Errorf("resource %s: %w (upload it with mamoc.resource.put)", sha, errNotFound)
+		}
+		return b, err
+	}
+	clean, err := sanitizeName(name)
+	if err != nil {
+		return nil, err
+	}
+	spaces := []string{""}
+	if namespace != "" {
+		spaces = append(spaces, namespace)
+	}
+	for _, ns := range spaces {
+		res, err := r.repo.ResourceByName(ctx, ns, clean)
+		if errors.Is(err, repository.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r.repo.GetBlob(ctx, res.SHA256)
+	}
+	return nil, fmt.Errorf("resource %q: %w", clean, errNotFound)
+}
+
+// importDir stores every regular file of dir as a server resource; a missing dir is fine.
+func (r *resources) importDir(ctx context.Context, dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read resources dir: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return n, fmt.Errorf("read resource %s: %w", e.Name(), err)
+		}
+		if _, err := r.put(ctx, "", e.Name(), b); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
