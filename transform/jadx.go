@@ -30,6 +30,9 @@ var objectNames = map[string]bool{"Object": true, "java.lang.Object": true}
 //   - `new Object()` used as the receiver of a field or of a method that the
 //     enclosing class declares (jadx's rendering of this before the super() call)
 //     becomes `this`; any other `new Object()` is real code and stays;
+//   - `T x = new Object();` with a class type T becomes `T x = new T();`: R8
+//     replaces a trivial constructor call with Object's, and jadx then prints
+//     the allocation as `new Object()`;
 //   - jadx's header and note comments (`/* compiled from: KMP.java */`,
 //     `/* renamed from: … */`, `/* synthetic */`, `/* JADX WARNING … */`) are deleted.
 //
@@ -64,6 +67,10 @@ func removeJadxArtefacts(src []byte) ([]byte, error) {
 		case n.Kind() == "object_creation_expression":
 			if d.isObjectAsThis(n) {
 				edits = append(edits, edit{start: n.StartByte(), end: n.EndByte(), text: "this"})
+				return false
+			}
+			if typ := d.objectForDeclaredType(n); typ != "" {
+				edits = append(edits, edit{start: n.StartByte(), end: n.EndByte(), text: "new " + typ + "()"})
 				return false
 			}
 		}
@@ -114,15 +121,8 @@ func isThisObjectStmt(s string) bool {
 // receiver of a field access (Object has no fields) or of a call to a method
 // the enclosing class declares, inside a non-static member.
 func (d *document) isObjectAsThis(n *sitter.Node) bool {
-	typ := n.ChildByFieldName("type")
-	args := n.ChildByFieldName("arguments")
-	if typ == nil || args == nil || !objectNames[d.dottedName(typ)] || args.NamedChildCount() != 0 {
+	if !d.plainNew(n) {
 		return false
-	}
-	for _, c := range children(n) {
-		if c.Kind() == "class_body" {
-			return false
-		}
 	}
 	parent := n.Parent()
 	if parent == nil {
@@ -187,4 +187,57 @@ func (d *document) declares(body *sitter.Node, name string, method bool) bool {
 		}
 	}
 	return false
+}
+
+// plainNew reports whether n is `new Object()` (or java.lang.Object) with no
+// arguments and no class body.
+func (d *document) plainNew(n *sitter.Node) bool {
+	typ := n.ChildByFieldName("type")
+	args := n.ChildByFieldName("arguments")
+	if typ == nil || args == nil || !objectNames[d.dottedName(typ)] || args.NamedChildCount() != 0 {
+		return false
+	}
+	for _, c := range children(n) {
+		if c.Kind() == "class_body" {
+			return false
+		}
+	}
+	return true
+}
+
+// objectForDeclaredType returns T when n is the `new Object()` initialiser of
+// a local variable or field declared with class type T (not Object, var, a
+// primitive or an array), else "".
+func (d *document) objectForDeclaredType(n *sitter.Node) string {
+	if !d.plainNew(n) {
+		return ""
+	}
+	decl := n.Parent()
+	if decl == nil || decl.Kind() != "variable_declarator" {
+		return ""
+	}
+	if v := decl.ChildByFieldName("value"); v == nil || v.StartByte() != n.StartByte() {
+		return ""
+	}
+	if decl.ChildByFieldName("dimensions") != nil {
+		return ""
+	}
+	owner := decl.Parent()
+	if owner == nil || (owner.Kind() != "local_variable_declaration" && owner.Kind() != "field_declaration") {
+		return ""
+	}
+	typ := owner.ChildByFieldName("type")
+	if typ == nil {
+		return ""
+	}
+	switch typ.Kind() {
+	case "type_identifier", "scoped_type_identifier", "generic_type":
+	default:
+		return ""
+	}
+	t := d.compact(typ)
+	if objectNames[t] || t == "var" {
+		return ""
+	}
+	return t
 }

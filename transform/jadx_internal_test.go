@@ -52,6 +52,16 @@ func TestRemoveJadxArtefacts(t *testing.T) {
 			want: "class A { void f() { new Object() { }.toString(); } }",
 		},
 		{
+			name: "new Object for a declared class type",
+			src:  "class A { B b = new Object(); void f() { C c = new Object(), d = new Object(); java.util.ArrayList<String> l = new Object(); } }",
+			want: "class A { B b = new B(); void f() { C c = new C(), d = new C(); java.util.ArrayList<String> l = new java.util.ArrayList<String>(); } }",
+		},
+		{
+			name: "new Object for Object, var, arrays stays",
+			src:  "class A { Object o = new Object(); void f() { var v = new Object(); Object[] a = {new Object()}; B b = new Object() {}; } }",
+			want: "class A { Object o = new Object(); void f() { var v = new Object(); Object[] a = {new Object()}; B b = new Object() {}; } }",
+		},
+		{
 			name: "jadx comments go, others stay",
 			src:  "/* compiled from: A.java */\n/* loaded from: classes.dex */\nclass A {\n  /* renamed from: a */\n  int f;\n  /* synthetic */ static int x;\n  // a real comment\n  /* JADX WARNING: Code restructure failed\n     missing block */\n  void g() {}\n}",
 			want: "\n\nclass A {\n\n  int f;\n   static int x;\n  // a real comment\n\n\n  void g() {}\n}",
