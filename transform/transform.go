@@ -83,6 +83,7 @@ func Transform(src string, opts Options) (*Task, error) {
 	if len(src) > max {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), max)
 	}
+	src = strings.TrimPrefix(src, "\ufeff") // javac rejects a byte-order mark
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("empty source: %w", ErrNoTaskClass)
 	}

@@ -128,6 +128,12 @@ func TestTransform(t *testing.T) {
 			want: transform.Task{Mode: transform.ModeClass, ClassName: "Task", FQCN: "Task", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}}, RunReturnType: "void"},
 		},
 		{
+			name: "byte-order mark and CRLF",
+			src:  "\ufeffpackage a;\r\n@Offloadable\r\npublic class A {\r\n  public A(int n) { this = new Object(); }\r\n  public long run() { return 1L; }\r\n}\r\n",
+			want: transform.Task{Mode: transform.ModeClass, Package: "a", ClassName: "A", FQCN: "a.A", CtorParams: []transform.Param{{Name: "n", Type: "int"}},
+				Constructors: [][]transform.Param{{{Name: "n", Type: "int"}}}, RunReturnType: "long"},
+		},
+		{
 			name: "shims reported",
 			src:  "import android.util.Log;\npublic class L { public void run() { Log.d(\"a\", \"b\"); } }",
 			want: transform.Task{Mode: transform.ModeClass, ClassName: "L", FQCN: "L", CtorParams: []transform.Param{}, Constructors: [][]transform.Param{{}}, RunReturnType: "void",
