@@ -65,7 +65,7 @@ func (c *Config) setDefaults() {
 		c.Driver = "process"
 	}
 	if c.ImageDir == "" {
-		c.ImageDir = defaultImageDir()
+		c.ImageDir = DefaultImageDir()
 	}
 	if c.JavaHome == "" {
 		c.JavaHome = os.Getenv("JAVA_HOME")
@@ -115,7 +115,8 @@ func (c *Config) setDefaults() {
 	}
 }
 
-func defaultImageDir() string {
+// DefaultImageDir is the default Config.ImageDir: /var/cache/mamoc/images as root, else os.UserCacheDir()/mamoc/images.
+func DefaultImageDir() string {
 	if os.Geteuid() == 0 {
 		return "/var/cache/mamoc/images"
 	}

@@ -26,7 +26,7 @@ var imageSources embed.FS
 const imageRecipe = "mamoc-image-v1"
 
 // imageModules are the JDK modules linked into the image's JRE.
-var imageModules = []string{"java.base", "java.compiler", "jdk.compiler", "java.logging", "java.xml"}
+var imageModules = []string{"java.base", "java.compiler", "jdk.compiler", "jdk.zipfs", "java.logging", "java.xml"}
 
 // Image is a built base image.
 type Image struct {

@@ -71,9 +71,20 @@ public final class Agent {
                     default: error("unknown op " + op);
                 }
             } catch (Throwable t) {
-                error(t.toString());
+                error(describe(t));
             }
         }
+    }
+
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (int depth = 0; t != null && depth < 5; depth++, t = t.getCause()) {
+            if (depth > 0) sb.append(" caused by ");
+            sb.append(t);
+            StackTraceElement[] st = t.getStackTrace();
+            for (int i = 0; i < Math.min(3, st.length); i++) sb.append(" at ").append(st[i]);
+        }
+        return sb.length() > 4000 ? sb.substring(0, 4000) : sb.toString();
     }
 
     synchronized void send(Wire.Writer w) throws IOException {
