@@ -458,3 +458,28 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWebSocketPingAnswered(t *testing.T) {
+	tr := startRouter(t, router.Config{})
+	d := websocket.Dialer{Subprotocols: []string{"wamp.2.json"}}
+	conn, _, err := d.Dial(tr.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pong := make(chan string, 1)
+	conn.SetPongHandler(func(s string) error { pong <- s; return nil })
+	if err := conn.WriteControl(websocket.PingMessage, []byte("mamoc-ping"), time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// Reading drives the pong handler; HELLO is never sent, so only control frames arrive.
+	go func() { _, _, _ = conn.ReadMessage() }()
+	select {
+	case got := <-pong:
+		if got != "mamoc-ping" {
+			t.Errorf("pong payload = %q, want mamoc-ping", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Error("no pong to a WebSocket ping")
+	}
+}
