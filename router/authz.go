@@ -45,7 +45,8 @@ var refactorProcs = map[string]bool{"mamoc.app.upload": true}
 
 // authorizer enforces mamoc's roles on every message of a remote session, and rewrites two
 // messages for MAMoC compatibility: CALL wamp.registration.match goes to the mamoc callee that
-// answers null, and PUBLISH offloading discloses the publisher so the result reaches only it.
+// answers null, and PUBLISH offloading and receive_file disclose the publisher, so that the
+// result reaches only it and its files land in its own namespace.
 type authorizer struct {
 	refactorRoles map[string]bool // read-only after construction
 }
@@ -74,7 +75,7 @@ func (a *authorizer) Authorize(sess *wamp.Session, msg wamp.Message) (bool, erro
 		return mayRegister(role, string(m.Procedure)), nil
 	case *wamp.Publish:
 		ok := mayPublish(role, string(m.Topic))
-		if ok && m.Topic == TopicOffloading {
+		if ok && (m.Topic == TopicOffloading || m.Topic == TopicReceiveFile) {
 			if m.Options == nil {
 				m.Options = wamp.Dict{}
 			}
