@@ -27,8 +27,10 @@ type Param struct {
 
 // Deployment is the server's answer to Deploy.
 type Deployment struct {
-	// Task is the task's fully-qualified class name, the name Run takes.
+	// Task is the name Run takes: the rpcname, or the class's FQCN.
 	Task string `json:"task"`
+	// Class is the task class's fully-qualified name, when the server reports it.
+	Class string `json:"class,omitempty"`
 	// SourceSHA256 is the hex SHA-256 of the source as the server received it.
 	SourceSHA256 string `json:"source_sha256"`
 	// Compiled is true when the server compiled the source now, false on a cache hit.
@@ -56,7 +58,7 @@ func (c *Client) Deploy(ctx context.Context, source, rpcname string) (Deployment
 	}
 	k := res.ArgumentsKw
 	d := Deployment{
-		Task: str(k, "task"), SourceSHA256: str(k, "source_sha256"), Compiled: boolean(k, "compiled"),
+		Task: str(k, "task"), Class: str(k, "class"), SourceSHA256: str(k, "source_sha256"), Compiled: boolean(k, "compiled"),
 		CtorParams: params(k["ctor_params"]), ResourceDependent: boolean(k, "resource_dependent"),
 		RunReturnType: str(k, "run_return_type"),
 	}
@@ -82,8 +84,15 @@ type RunOptions struct {
 
 // Result is the outcome of a Run.
 type Result struct {
-	// Output is what run() returned (or printed), as text.
+	// Output is MAMoC's output text: what the task printed, then run()'s value ("nothing" if
+	// both are empty).
 	Output string `json:"output"`
+	// Value is run()'s return value decoded from JSON (nil for void), when the server sends it.
+	Value any `json:"value,omitempty"`
+	// Stdout is what the task printed, when the server sends it.
+	Stdout string `json:"stdout,omitempty"`
+	// Void is true when run() returns void, as the server reports it.
+	Void bool `json:"void,omitempty"`
 	// ExecTime is the execution time on the server, without queueing.
 	ExecTime time.Duration `json:"exec_time"`
 	// QueueTime is how long the call waited for an instance.
@@ -136,7 +145,7 @@ func (c *Client) Run(ctx context.Context, task string, params []any, ro RunOptio
 		return Result{}, protocolError(ProcRun, "no output in %v", k)
 	}
 	return Result{
-		Output: out, ExecTime: seconds(float(k, "exec_time_s")), QueueTime: seconds(float(k, "queue_time_s")),
+		Output: out, Value: k["value"], Stdout: str(k, "stdout"), Void: boolean(k, "void"), ExecTime: seconds(float(k, "exec_time_s")), QueueTime: seconds(float(k, "queue_time_s")),
 		Instance: str(k, "instance"), Site: str(k, "site"), ExecutionID: str(k, "execution_id"),
 		RoundTrip: time.Since(start),
 	}, nil
@@ -172,7 +181,9 @@ func (c *Client) RunLegacy(ctx context.Context, task, resource string, params []
 
 // TaskInfo describes one task the server knows.
 type TaskInfo struct {
-	Task string `json:"task"`
+	// Task is the name Run takes; Class the task class's FQCN, when the server reports it.
+	Task  string `json:"task"`
+	Class string `json:"class,omitempty"`
 	// Kind says how the task came to be, e.g. "deployed" or "mamoc".
 	Kind              string  `json:"kind"`
 	CtorParams        []Param `json:"ctor_params"`
@@ -195,7 +206,7 @@ func (c *Client) Tasks(ctx context.Context) ([]TaskInfo, error) {
 	for _, t := range list {
 		d, _ := wamp.AsDict(t)
 		tasks = append(tasks, TaskInfo{
-			Task: str(d, "task"), Kind: str(d, "kind"), CtorParams: params(d["ctor_params"]),
+			Task: str(d, "task"), Class: str(d, "class"), Kind: str(d, "kind"), CtorParams: params(d["ctor_params"]),
 			ResourceDependent: boolean(d, "resource_dependent"), Registered: boolean(d, "registered"),
 		})
 	}
