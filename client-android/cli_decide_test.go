@@ -13,24 +13,14 @@ import (
 	client "github.com/mamoc-go/mamoc/client-android"
 )
 
-// The MAMoC test vector: fixed edge and cloud ratings and a nearby phone rated [VL, L, L, G, VL].
-const mamocSites = `[
-  {"name": "Edge", "kind": "edge", "ratings": {"bandwidth": "VH", "speed": "H", "availability": "H", "security": "H", "price": "L"}},
-  {"name": "Public", "kind": "cloud", "ratings": {"bandwidth": "L", "speed": "VH", "availability": "VH", "security": "G", "price": "VH"}},
-  {"name": "phone", "kind": "phone", "ratings": {"bandwidth": "VL", "speed": "L", "availability": "L", "security": "G", "price": "VL"}}
-]`
-
-const defaultSites = `{"sites": [
-  {"name": "phone", "kind": "local", "speed": 1, "cores": 8, "battery_pct": 40},
-  {"name": "edge", "kind": "edge", "rtt_ms": 8, "up_mbps": 50, "speed": 4, "cores": 4, "load": 0.3, "security": 0.75},
-  {"name": "cloud", "kind": "cloud", "rtt_ms": 80, "up_mbps": 10, "speed": 6, "cores": 8, "price_per_hour": 0.05}
-]}`
-
-const history = `[
-  {"task": "NQueens", "site": "phone", "count": 12, "mean_s": 6.1, "p50_s": 6.0, "p95_s": 6.9},
-  {"task": "NQueens", "site": "edge", "count": 40, "mean_s": 1.6, "p50_s": 1.5, "p95_s": 2.2, "failure_rate": 0.02},
-  {"task": "NQueens", "site": "cloud", "count": 5, "mean_s": 1.1, "p50_s": 1.0, "p95_s": 1.6}
-]`
+// The example files of decision/README.md: the MAMoC test vector (a nearby phone rated
+// [VL, L, L, G, VL], MAMoC's fixed edge and cloud ratings, in MAMoC's insertion order), and three
+// measured sites with a history of NQueens.
+var (
+	mamocSites   = filepath.Join("..", "decision", "testdata", "mamoc-sites.json")
+	defaultSites = filepath.Join("..", "decision", "testdata", "sites.json")
+	historyFile  = filepath.Join("..", "decision", "testdata", "history.json")
+)
 
 type output struct {
 	Mode    string `json:"mode"`
@@ -41,10 +31,9 @@ type output struct {
 	Decision string `json:"decision"`
 	Target   string `json:"target"`
 	Shares   []struct {
-		Site    string  `json:"site"`
-		Share   float64 `json:"share"`
-		Finish  float64 `json:"finish_s"`
-		Unknown float64 `json:"-"`
+		Site   string  `json:"site"`
+		Share  float64 `json:"share"`
+		Finish float64 `json:"finish_s"`
 	} `json:"shares"`
 	Predicted float64            `json:"predicted_s"`
 	Explore   bool               `json:"explore"`
@@ -75,15 +64,14 @@ func decide(t *testing.T, args ...string) (int, output, string) {
 }
 
 func TestDecideMamocTestVector(t *testing.T) {
-	sites := writeFile(t, "sites.json", mamocSites)
-	code, out, stderr := decide(t, "--sites", sites, "--mode", "mamoc")
+	code, out, stderr := decide(t, "--sites", mamocSites, "--mode", "mamoc")
 	if code != 0 {
 		t.Fatalf("mamoc decide --mode mamoc = %d, stderr %s", code, stderr)
 	}
 	want := []struct {
 		site  string
 		score float64
-	}{{"Edge", .3575}, {"Public", .3147}, {"phone", .2459}}
+	}{{"Edge", .3575}, {"Public", .3147}, {"Mobile", .2459}}
 	if len(out.Ranking) != len(want) {
 		t.Fatalf("ranking = %+v, want %v", out.Ranking, want)
 	}
@@ -95,23 +83,21 @@ func TestDecideMamocTestVector(t *testing.T) {
 	if out.Decision != "offload" || out.Target != "Edge" || math.Abs(out.Weights["bandwidth"]-.4073) > 5e-5 {
 		t.Errorf("decision = %s %s, bandwidth weight %v, want offload Edge and .4073", out.Decision, out.Target, out.Weights["bandwidth"])
 	}
-	// With MAMoC's defects its controller takes the last site it inserted: with sites in its
-	// order (mobile, edge, cloud), the public cloud.
-	var reordered []json.RawMessage
-	if err := json.Unmarshal([]byte(mamocSites), &reordered); err != nil {
-		t.Fatal(err)
-	}
-	reordered = append(reordered[2:], reordered[:2]...)
-	data, _ := json.Marshal(reordered)
-	code, out, _ = decide(t, "--sites", writeFile(t, "mamoc-order.json", string(data)), "--mode", "mamoc", "--bugs", "all")
+	// With MAMoC's defects its controller takes the last site it inserted, the public cloud.
+	code, out, _ = decide(t, "--sites", mamocSites, "--mode", "mamoc", "--bugs", "all")
 	if code != 0 || out.Target != "Public" {
 		t.Errorf("mamoc decide --bugs all = %d, target %q, want 0 and Public", code, out.Target)
 	}
 }
 
 func TestDecideDefault(t *testing.T) {
-	sites := writeFile(t, "sites.json", defaultSites)
-	hist := writeFile(t, "history.json", history)
+	// The sites file may also be an object with a "sites" field.
+	data, err := os.ReadFile(defaultSites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := writeFile(t, "wrapped.json", `{"sites": `+string(data)+`}`)
+	hist := historyFile
 	tests := []struct {
 		name         string
 		args         []string
@@ -122,10 +108,11 @@ func TestDecideDefault(t *testing.T) {
 		{"whole task with history", []string{"--task", "NQueens", "--history", hist}, "offload", false},
 		{"unknown task explores", []string{"--task", "KMP", "--history", hist}, "offload", true},
 		{"no history", nil, "offload", false},
+		{"wrapped sites file", []string{"--sites", wrapped}, "offload", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, stderr := decide(t, append([]string{"--sites", sites}, tt.args...)...)
+			code, out, stderr := decide(t, append([]string{"--sites", defaultSites}, tt.args...)...)
 			if code != 0 {
 				t.Fatalf("mamoc decide %v = %d, stderr %s", tt.args, code, stderr)
 			}
@@ -152,7 +139,7 @@ func TestDecideDefault(t *testing.T) {
 }
 
 func TestDecideErrors(t *testing.T) {
-	sites := writeFile(t, "sites.json", defaultSites)
+	sites := defaultSites
 	bad := writeFile(t, "bad.json", `[{"name": "x", "kind": "fog"}]`)
 	unknown := writeFile(t, "unknown.json", `[{"name": "x", "kind": "edge", "colour": "red"}]`)
 	notJSON := writeFile(t, "not.json", `{`)

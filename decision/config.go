@@ -141,8 +141,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("bugs %#x: %w", uint(c.Bugs), ErrInvalid)
 	}
 	for _, f := range []struct {
-		name     string
-		v, lo, h float64
+		name      string
+		v, lo, hi float64
 	}{
 		{"min_samples", float64(c.MinSamples), 0, math.Inf(1)},
 		{"max_split", float64(c.MaxSplit), 1, math.Inf(1)},
@@ -156,7 +156,7 @@ func (c *Config) Validate() error {
 		{"radio_watts", c.RadioWatts, 0, math.Inf(1)},
 		{"idle_watts", c.IdleWatts, 0, math.Inf(1)},
 	} {
-		if !(f.v >= f.lo && f.v <= f.h) || math.IsInf(f.v, 0) {
+		if !(f.v >= f.lo && f.v <= f.hi) || math.IsInf(f.v, 0) {
 			return fmt.Errorf("%s %v: %w", f.name, f.v, ErrInvalid)
 		}
 	}

@@ -285,20 +285,29 @@ func (e *Engine) decideDefault(ctx context.Context, req Request) (Decision, erro
 	for i := range cands {
 		cands[i].score = scores[i]
 	}
-	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
+	// Rank by score, then by predicted time, then by request order. Sorting indices keeps the
+	// (large) candidates in place.
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(cands[b].score, cands[a].score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.pred.TotalSec, b.pred.TotalSec)
+		if c := cmp.Compare(cands[a].pred.TotalSec, cands[b].pred.TotalSec); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
 	d.Ranking = make([]Score, len(cands))
-	for i := range cands {
+	for r, i := range order {
 		c := &cands[i]
-		d.Ranking[i] = Score{Site: c.site.Name, Kind: c.site.Kind, Score: c.score, Prediction: c.pred}
+		d.Ranking[r] = Score{Site: c.site.Name, Kind: c.site.Kind, Score: c.score, Prediction: c.pred}
 	}
 
 	if useHistory && !e.cfg.DisableExplore && !req.NoExplore {
-		if c := e.exploreTarget(cands); c != nil {
+		if c := e.exploreTarget(cands, order); c != nil {
 			e.whole(&d, c)
 			d.Explore = true
 			d.Reason = "explore: " + strconv.Itoa(c.stats.Count) + " of " + strconv.Itoa(e.cfg.MinSamples) + " samples on " + c.site.Name
@@ -306,11 +315,11 @@ func (e *Engine) decideDefault(ctx context.Context, req Request) (Decision, erro
 		}
 	}
 	if req.Parallel && len(cands) > 1 && e.cfg.MaxSplit > 1 {
-		if e.split(&d, cands, &req) {
+		if e.split(&d, cands, order, &req) {
 			return d, nil
 		}
 	}
-	e.whole(&d, &cands[0])
+	e.whole(&d, &cands[order[0]])
 	d.Reason = "best score"
 	return d, nil
 }
@@ -385,16 +394,16 @@ func (e *Engine) energy(s *Site, req *Request, x, execSec, transferSec, totalSec
 	return radio + e.cfg.IdleWatts*math.Max(0, totalSec-radioSec)
 }
 
-// exploreTarget returns the best-ranked site with fewer than MinSamples attempts whose predicted
-// time is within ExploreMaxRatio of the best explored site's, or nil.
-func (e *Engine) exploreTarget(cands []candidate) *candidate {
+// exploreTarget returns the best-ranked site (cands in rank order) with fewer than MinSamples
+// attempts whose predicted time is within ExploreMaxRatio of the best explored site's, or nil.
+func (e *Engine) exploreTarget(cands []candidate, order []int) *candidate {
 	best := math.Inf(1)
 	for i := range cands {
 		if cands[i].stats.Count >= e.cfg.MinSamples {
 			best = math.Min(best, cands[i].pred.TotalSec)
 		}
 	}
-	for i := range cands {
+	for _, i := range order {
 		c := &cands[i]
 		if c.stats.Count < e.cfg.MinSamples && (math.IsInf(best, 1) || c.pred.TotalSec <= e.cfg.ExploreMaxRatio*best) {
 			return c
@@ -418,10 +427,12 @@ func (e *Engine) whole(d *Decision, c *candidate) {
 // maxSplitScratch bounds the stack scratch of split; larger MaxSplit values allocate.
 const maxSplitScratch = 8
 
-// split greedily adds sites in rank order to the top-ranked one while the equal-finish-time
-// completion shrinks by at least MinSplitGain, up to MaxSplit sites. It fills d and returns true
-// when the result uses more than one site.
-func (e *Engine) split(d *Decision, cands []candidate, req *Request) bool {
+// split greedily adds sites in rank order (cands[order[0]] first) to the top-ranked one. A site
+// joins when the equal-finish-time completion shrinks by at least MinSplitGain and the relative
+// time gain outweighs the relative rise in phone energy under the AHP weights of the two criteria
+// (w_time·ΔT/T + w_energy·ΔE/E < 0), up to MaxSplit sites. It fills d and returns true when the
+// result uses more than one site.
+func (e *Engine) split(d *Decision, cands []candidate, order []int, req *Request) bool {
 	k := min(e.cfg.MaxSplit, len(cands))
 	var fb, vb, xb [maxSplitScratch]float64
 	var ib [maxSplitScratch]int
@@ -429,20 +440,29 @@ func (e *Engine) split(d *Decision, cands []candidate, req *Request) bool {
 	if k > maxSplitScratch {
 		fixed, variable, x, sel = make([]float64, 0, k), make([]float64, 0, k), make([]float64, 0, k), make([]int, 0, k)
 	}
-	sel = append(sel, 0)
-	fixed = append(fixed, cands[0].fixed)
-	variable = append(variable, cands[0].variable)
-	best := cands[0].pred.TotalSec
-	for i := 1; i < len(cands) && len(sel) < k; i++ {
+	wt, we := e.crit[0].Weight, e.crit[1].Weight
+	top := &cands[order[0]]
+	sel = append(sel, order[0])
+	fixed = append(fixed, top.fixed)
+	variable = append(variable, top.variable)
+	bestT, bestE := top.pred.TotalSec, top.pred.EnergyJ
+	for _, i := range order[1:] {
+		if len(sel) == k {
+			break
+		}
+		sel = append(sel, i)
 		fixed = append(fixed, cands[i].fixed)
 		variable = append(variable, cands[i].variable)
-		x = x[:len(fixed)]
-		if f := equalFinish(x, fixed, variable); f < best*(1-e.cfg.MinSplitGain) {
-			sel = append(sel, i)
-			best = f
-			continue
+		x = x[:len(sel)]
+		f := equalFinish(x, fixed, variable)
+		if f < bestT*(1-e.cfg.MinSplitGain) {
+			en := e.splitEnergy(cands, sel, x, f, req)
+			if wt*(f-bestT)/bestT+we*(en-bestE)/math.Max(bestE, 1e-12) < 0 {
+				bestT, bestE = f, en
+				continue
+			}
 		}
-		fixed, variable = fixed[:len(sel)], variable[:len(sel)]
+		sel, fixed, variable = sel[:len(sel)-1], fixed[:len(sel)-1], variable[:len(sel)-1]
 	}
 	if len(sel) < 2 {
 		return false
@@ -452,27 +472,35 @@ func (e *Engine) split(d *Decision, cands []candidate, req *Request) bool {
 	d.Action = ActionSplit
 	d.Shares = make([]Share, 0, len(sel))
 	d.PredictedSec = f
-	d.EnergyJ = 0
-	localShare := false
+	d.EnergyJ = e.splitEnergy(cands, sel, x, f, req)
+	for j, i := range sel {
+		if x[j] > 0 {
+			c := &cands[i]
+			d.Shares = append(d.Shares, Share{Site: c.site.Name, Share: x[j], FinishSec: c.fixed + x[j]*c.variable})
+		}
+	}
+	d.Reason = "split: " + strconv.Itoa(len(d.Shares)) + " sites finish together"
+	return true
+}
+
+// splitEnergy is the phone's energy for running shares x of the task on cands[sel[j]], all
+// finishing at f: the local share's CPU energy, each remote share's radio energy, and idle power
+// for the rest of the time until f.
+func (e *Engine) splitEnergy(cands []candidate, sel []int, x []float64, f float64, req *Request) float64 {
+	en, busy := 0.0, 0.0
 	for j, i := range sel {
 		if x[j] <= 0 {
 			continue
 		}
 		c := &cands[i]
-		d.Shares = append(d.Shares, Share{Site: c.site.Name, Share: x[j], FinishSec: c.fixed + x[j]*c.variable})
 		if c.site.Kind == KindLocal {
-			// The phone computes its share, then waits for the others until f.
-			localShare = true
-			d.EnergyJ += e.energy(c.site, req, x[j], c.pred.ExecSec, 0, f)
+			busy += x[j] * c.pred.ExecSec
+			en += e.cfg.CPUWatts * x[j] * c.pred.ExecSec
 			continue
 		}
-		// Radio energy of this share only: the phone's waiting is counted once.
 		transfer := c.variable - c.pred.ExecSec
-		d.EnergyJ += e.energy(c.site, req, x[j], c.pred.ExecSec, transfer, x[j]*transfer)
+		busy += x[j] * transfer
+		en += e.energy(c.site, req, x[j], c.pred.ExecSec, transfer, x[j]*transfer)
 	}
-	if !localShare {
-		d.EnergyJ += e.cfg.IdleWatts * f
-	}
-	d.Reason = "split: " + strconv.Itoa(len(d.Shares)) + " sites finish together"
-	return true
+	return en + e.cfg.IdleWatts*math.Max(0, f-busy)
 }

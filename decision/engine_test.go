@@ -249,20 +249,23 @@ func TestDecideSplit(t *testing.T) {
 		name       string
 		sites      []decision.Site
 		parallel   bool
-		prior      float64
+		cfg        decision.Config
 		wantAction decision.Action
 		wantSites  []string
 	}{
-		{"whole task when not parallel", sites, false, 10, decision.ActionOffload, []string{"cloud"}},
+		{"whole task when not parallel", sites, false, decision.Config{PriorExecSec: 10}, decision.ActionOffload, []string{"cloud"}},
 		// Adding the phone (10 s for the whole task) would gain less than MinSplitGain; "far" cannot
 		// start before the others finish.
-		{"split a long parallel task", sites, true, 10, decision.ActionSplit, []string{"cloud", "edge"}},
-		{"split across three similar sites", similar, true, 10, decision.ActionSplit, []string{"cloud", "edge", "local"}},
-		{"no split for a short task", sites, true, 0.01, decision.ActionLocal, []string{"local"}},
+		{"split a long parallel task", sites, true, decision.Config{PriorExecSec: 10}, decision.ActionSplit, []string{"cloud", "edge"}},
+		// The phone would shorten the split by a quarter but multiply its energy.
+		{"phone energy keeps the phone out", similar, true, decision.Config{PriorExecSec: 10}, decision.ActionSplit, []string{"cloud", "edge"}},
+		// When computing costs the phone no more than waiting, only time decides.
+		{"split across three similar sites", similar, true, decision.Config{PriorExecSec: 10, CPUWatts: 0.3}, decision.ActionSplit, []string{"cloud", "edge", "local"}},
+		{"no split for a short task", sites, true, decision.Config{PriorExecSec: 0.01}, decision.ActionLocal, []string{"local"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := mustNew(t, decision.Config{PriorExecSec: tt.prior})
+			e := mustNew(t, tt.cfg)
 			d, err := e.Decide(context.Background(), decision.Request{Sites: tt.sites, Parallel: tt.parallel, InputBytes: 1e5})
 			if err != nil {
 				t.Fatal(err)

@@ -77,15 +77,25 @@ type SiteState struct {
 	Slowdown float64
 }
 
-// SiteSpec is a site's static description.
+// SiteSpec describes a site and its trace: state Before until ChangeAt, After from then on.
 type SiteSpec struct {
 	Name  string
 	Kind  decision.Kind
 	Speed float64
 	Cores int
 	Price float64
-	// At returns the state at time t (seconds since the start).
-	At func(t float64) SiteState
+	// Before and After are the site's true states before and from ChangeAt (seconds since the
+	// start; 0 means the state never changes).
+	Before, After SiteState
+	ChangeAt      float64
+}
+
+// At returns the site's true state at time t.
+func (s *SiteSpec) At(t float64) SiteState {
+	if s.ChangeAt > 0 && t >= s.ChangeAt {
+		return s.After
+	}
+	return s.Before
 }
 
 // Scenario is a named set of site traces.
@@ -94,45 +104,27 @@ type Scenario struct {
 	Sites []SiteSpec
 }
 
-// baseSites returns the phone, an edge server and a cloud instance; edge changes its state as
-// edgeAt says after the event time end×EventAt.
-func baseSites(end float64, edgeAt func(after bool) SiteState) []SiteSpec {
-	return []SiteSpec{
-		{Name: "phone", Kind: decision.KindLocal, Speed: 1, Cores: 8, At: func(float64) SiteState {
-			return SiteState{Up: true, Slowdown: 1}
-		}},
-		{Name: "edge", Kind: decision.KindEdge, Speed: 4, Cores: 4, At: func(t float64) SiteState {
-			return edgeAt(t >= end*EventAt)
-		}},
-		{Name: "cloud", Kind: decision.KindCloud, Speed: 6, Cores: 8, Price: 0.05, At: func(float64) SiteState {
-			return SiteState{Up: true, RTTMillis: 80, Mbps: 10, Slowdown: 1}
-		}},
-	}
-}
-
 // Scenarios returns the four traces over n tasks: steady, the edge slows down 5×, the edge's link
 // degrades to 1 Mbit/s and 150 ms, and the edge disappears; each event happens a third of the way
 // in and lasts to the end.
 func Scenarios(n int) []Scenario {
-	end := float64(n) * Interval
 	good := SiteState{Up: true, RTTMillis: 10, Mbps: 50, Slowdown: 1}
-	with := func(after SiteState) func(bool) SiteState {
-		return func(isAfter bool) SiteState {
-			if isAfter {
-				return after
-			}
-			return good
-		}
-	}
 	slow, degraded, gone := good, good, good
 	slow.Slowdown = 5
 	degraded.RTTMillis, degraded.Mbps = 150, 1
 	gone.Up = false
+	sites := func(edgeAfter SiteState) []SiteSpec {
+		return []SiteSpec{
+			{Name: "phone", Kind: decision.KindLocal, Speed: 1, Cores: 8, Before: SiteState{Up: true, Slowdown: 1}},
+			{Name: "edge", Kind: decision.KindEdge, Speed: 4, Cores: 4, Before: good, After: edgeAfter, ChangeAt: float64(n) * Interval * EventAt},
+			{Name: "cloud", Kind: decision.KindCloud, Speed: 6, Cores: 8, Price: 0.05, Before: SiteState{Up: true, RTTMillis: 80, Mbps: 10, Slowdown: 1}},
+		}
+	}
 	return []Scenario{
-		{Name: "steady", Sites: baseSites(end, with(good))},
-		{Name: "edge slows down 5x", Sites: baseSites(end, with(slow))},
-		{Name: "edge link degrades", Sites: baseSites(end, with(degraded))},
-		{Name: "edge disappears", Sites: baseSites(end, with(gone))},
+		{Name: "steady", Sites: sites(good)},
+		{Name: "edge slows down 5x", Sites: sites(slow)},
+		{Name: "edge link degrades", Sites: sites(degraded)},
+		{Name: "edge disappears", Sites: sites(gone)},
 	}
 }
 
@@ -382,25 +374,13 @@ func Run(sc Scenario, p Policy, n int, seed uint64) Result {
 	return res
 }
 
-// vanishes reports whether s is down at some point in [from, to] and, if so, since when.
+// vanishes reports whether s is down at some point in [from, to] and, if so, since when (a trace
+// goes down at most once, at ChangeAt).
 func vanishes(s *SiteSpec, from, to float64) (float64, bool) {
-	if !s.At(from).Up {
-		// Down already: find when it went (the traces only ever go down once).
-		lo, hi := 0.0, from
-		for hi-lo > 1e-3 {
-			mid := (lo + hi) / 2
-			if s.At(mid).Up {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		return hi, true
+	if s.At(from).Up && s.At(to).Up {
+		return 0, false
 	}
-	if !s.At(to).Up {
-		return to, true
-	}
-	return 0, false
+	return s.ChangeAt, true
 }
 
 // siteView is what the phone knows at now: the sites still connected (a vanished one stays until
@@ -415,7 +395,7 @@ func siteView(sc Scenario, now float64) []decision.Site {
 		}
 		st := s.At(probe)
 		if !st.Up {
-			st = s.At(0) // the last probe before it vanished looked fine
+			st = s.Before // the last probe before it vanished looked fine
 		}
 		view = append(view, decision.Site{
 			Name: s.Name, Kind: s.Kind, Speed: s.Speed, Cores: s.Cores, PricePerHour: s.Price,
