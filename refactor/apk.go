@@ -179,13 +179,13 @@ func parseManifest(raw, resources []byte) (m *Manifest, err error) {
 	}()
 	var table *apkparser.ResourceTable
 	if len(resources) > 0 {
-		if t, err := apkparser.ParseResourceTable(bytes.NewReader(resources)); err == nil {
+		if t, err := apkparser.ParseResourceTableWithConfig(bytes.NewReader(resources), &apkparser.ParseConfig{MaxStringTableBytes: 32 << 20}); err == nil {
 			table = t
 		}
 	}
 	var buf bytes.Buffer
 	enc := xml.NewEncoder(&buf)
-	if err := apkparser.ParseXml(bytes.NewReader(raw), enc, table); err != nil {
+	if err := apkparser.ParseXmlWithConfig(bytes.NewReader(raw), enc, table, &apkparser.ParseConfig{MaxStringTableBytes: 4 << 20}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadManifest, err)
 	}
 	if err := enc.Flush(); err != nil {

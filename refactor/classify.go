@@ -44,14 +44,14 @@ type graph struct {
 	subs     map[string][]*dexClass // direct app subtypes (classes and interfaces) by super name
 	rules    *rules
 	edges    int
-	touches  map[*dexClass]string // classes referencing a device-bound API directly (first reference)
+	touches  map[*dexClass]*touch // classes referencing a device-bound API directly
 	shims    map[int][]string     // shim classes referenced directly by a node
 }
 
 // buildGraph links the classes of all DEX files. A class defined twice (multidex) keeps the first.
 func buildGraph(ctx context.Context, files []*dexFile, r *rules) (*graph, error) {
 	g := &graph{classes: map[string]*dexClass{}, byMethod: map[*dexMethod]int{}, byClass: map[*dexClass]int{},
-		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]string{}, shims: map[int][]string{}}
+		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]*touch{}, shims: map[int][]string{}}
 	for _, f := range files {
 		for _, c := range f.Classes {
 			if _, dup := g.classes[c.Name]; dup {
@@ -98,7 +98,15 @@ func (g *graph) edge(from, to int) {
 	}
 }
 
-func (g *graph) block(id int, cat category, reason, target, class string) {
+// touch records how a class references device-bound APIs directly.
+type touch struct {
+	first string          // first reference, as evidence
+	kinds map[string]bool // super, call, new, const-class, cast, instanceof, new-array, field, type
+}
+
+// block records a direct reference of node id to an external API of category cat; kind is the
+// reference kind ("" for native code and unsupported instructions).
+func (g *graph) block(id int, cat category, kind, reason, target, class string) {
 	n := g.nodes[id]
 	if cat == catShim {
 		g.shims[id] = append(g.shims[id], class)
@@ -107,10 +115,13 @@ func (g *graph) block(id int, cat category, reason, target, class string) {
 	if cat == catPure {
 		return
 	}
-	if cat == catDevice && n.class != nil {
-		if _, ok := g.touches[n.class]; !ok {
-			g.touches[n.class] = target
+	if cat == catDevice && kind != "" {
+		t := g.touches[n.class]
+		if t == nil {
+			t = &touch{first: target, kinds: map[string]bool{}}
+			g.touches[n.class] = t
 		}
+		t.kinds[kind] = true
 	}
 	if n.blocker == nil || cat > n.blocker.cat {
 		n.blocker = &blocker{cat: cat, reason: reason, target: target}
@@ -136,7 +147,7 @@ func (g *graph) linkClass(c *dexClass) {
 		if s != c.Super {
 			verb = "implements "
 		}
-		g.block(id, cat, verb+s+" ("+cat.String()+", "+why+")", s, s)
+		g.block(id, cat, "super", verb+s+" ("+cat.String()+", "+why+")", s, s)
 	}
 	for _, m := range c.Methods {
 		if m.Name == "<clinit>" {
@@ -147,7 +158,7 @@ func (g *graph) linkClass(c *dexClass) {
 
 // refClass adds the dependency of node id on class name: an app class's load node, or the
 // category of an external class.
-func (g *graph) refClass(id int, name, what string) {
+func (g *graph) refClass(id int, name, what, kind string) {
 	if name == "" {
 		return
 	}
@@ -156,7 +167,7 @@ func (g *graph) refClass(id int, name, what string) {
 		return
 	}
 	cat, why := g.rules.classify(name, "")
-	g.block(id, cat, what+" ("+cat.String()+", "+why+")", what, name)
+	g.block(id, cat, kind, what+" ("+cat.String()+", "+why+")", what, name)
 }
 
 func (g *graph) linkMethod(m *dexMethod) {
@@ -164,13 +175,13 @@ func (g *graph) linkMethod(m *dexMethod) {
 	g.edge(id, g.byClass[m.Class])
 	switch {
 	case m.Flags&accNative != 0:
-		g.block(id, catDevice, "native method (ARM code in the APK)", m.Display()+" [native]", "")
+		g.block(id, catDevice, "", "native method (ARM code in the APK)", m.Display()+" [native]", "")
 	case m.Unsupported != "":
-		g.block(id, catDevice, "unsupported instruction "+m.Unsupported, m.Display()+" ["+m.Unsupported+"]", "")
+		g.block(id, catDevice, "", "unsupported instruction "+m.Unsupported, m.Display()+" ["+m.Unsupported+"]", "")
 	}
 	for _, p := range append(append([]string{}, m.Params...), m.Return) {
 		if c := descClass(p); c != "" {
-			g.refClass(id, c, "type "+c)
+			g.refClass(id, c, "type "+c, "type")
 		}
 	}
 	for _, r := range m.Refs {
@@ -182,7 +193,7 @@ func (g *graph) linkMethod(m *dexMethod) {
 			continue
 		}
 		cat, why := g.rules.classify(r.Class, "")
-		g.block(id, cat, r.What+" ("+cat.String()+", "+why+")", r.What, r.Class)
+		g.block(id, cat, r.Kind, r.What+" ("+cat.String()+", "+why+")", r.What, r.Class)
 	}
 	for _, inv := range m.Invokes {
 		g.linkInvoke(id, inv)
@@ -220,7 +231,7 @@ func (g *graph) linkInvoke(id int, inv invokeRef) {
 	target := inv.Class + "." + inv.Name
 	if _, app := g.classes[inv.Class]; !app {
 		cat, why := g.rules.classify(inv.Class, inv.Name)
-		g.block(id, cat, "calls "+target+" ("+cat.String()+", "+why+")", target, inv.Class)
+		g.block(id, cat, "call", "calls "+target+" ("+cat.String()+", "+why+")", target, inv.Class)
 		return
 	}
 	// Resolve up the app hierarchy, then fall out to the first external supertype.
@@ -253,7 +264,7 @@ func (g *graph) linkInvoke(id int, inv invokeRef) {
 	}
 	if !resolved && external != "" {
 		cat, why := g.rules.classify(external, inv.Name)
-		g.block(id, cat, "calls "+external+"."+inv.Name+" ("+cat.String()+", "+why+")", external+"."+inv.Name, external)
+		g.block(id, cat, "call", "calls "+external+"."+inv.Name+" ("+cat.String()+", "+why+")", external+"."+inv.Name, external)
 	}
 	if inv.Kind == 'v' || inv.Kind == 'i' {
 		for _, o := range g.overrides(inv.Class, inv.Name, inv.Proto) {
@@ -263,12 +274,15 @@ func (g *graph) linkInvoke(id int, inv invokeRef) {
 }
 
 func (c *dexClass) method(name, proto string) *dexMethod {
-	for _, m := range c.Methods {
-		if m.Name == name && m.Proto() == proto {
-			return m
+	if c.byKey == nil {
+		c.byKey = make(map[string]*dexMethod, len(c.Methods))
+		for _, m := range c.Methods {
+			if _, dup := c.byKey[m.Name+m.Proto()]; !dup {
+				c.byKey[m.Name+m.Proto()] = m
+			}
 		}
 	}
-	return nil
+	return c.byKey[name+proto]
 }
 
 // overrides returns the methods name+proto defined by app subtypes of class (transitively).

@@ -27,7 +27,8 @@ type dexClass struct {
 	Flags      uint32
 	DEX        string
 	Methods    []*dexMethod
-	Fields     []string // field type class names (dotted), for class dependencies
+	Fields     []string              // field type class names (dotted), for class dependencies
+	byKey      map[string]*dexMethod // name+proto → method
 }
 
 // dexMethod is one method defined by an app class.
@@ -41,6 +42,7 @@ type dexMethod struct {
 	Invokes     []invokeRef
 	Refs        []classRef
 	Unsupported string // first instruction the analysis cannot follow (invoke-custom, …)
+	proto       string
 }
 
 type invokeRef struct {
@@ -52,12 +54,16 @@ type invokeRef struct {
 
 type classRef struct {
 	Class string // dotted
-	What  string // how it is referenced, for evidence: "field android.view.View.mParent", "new android.os.Handler"
+	What  string // how it is referenced, for evidence: "android.view.View.mParent", "new android.os.Handler"
+	Kind  string // field, new, new-array, cast, instanceof, const-class
 }
 
 // Proto returns the method's DEX prototype "(params)ret".
 func (m *dexMethod) Proto() string {
-	return "(" + strings.Join(m.Params, "") + ")" + m.Return
+	if m.proto == "" {
+		m.proto = "(" + strings.Join(m.Params, "") + ")" + m.Return
+	}
+	return m.proto
 }
 
 // Key returns the method's identity "a.b.Foo.name(params)ret".
@@ -160,11 +166,11 @@ func protoOf(ref dextk.MethodRef) string {
 // scanCode records the invoke targets and class references of one method body.
 func scanCode(m *dexMethod, ops []dextk.OpNode) {
 	seen := map[classRef]bool{}
-	ref := func(class, what string) {
+	ref := func(class, what, kind string) {
 		if class == "" || class == m.Class.Name {
 			return
 		}
-		r := classRef{Class: class, What: what}
+		r := classRef{Class: class, What: what, Kind: kind}
 		if !seen[r] {
 			seen[r] = true
 			m.Refs = append(m.Refs, r)
@@ -172,14 +178,14 @@ func scanCode(m *dexMethod, ops []dextk.OpNode) {
 	}
 	field := func(f dextk.FieldRef) {
 		c := dotted(f.Class.String())
-		ref(c, c+"."+f.Name.String())
+		ref(c, c+"."+f.Name.String(), "field")
 	}
 	seenCall := map[invokeRef]bool{}
 	for _, op := range ops {
 		switch n := op.(type) {
 		case dextk.InvokeOpNode:
 			c := n.Method.Class.String()
-			if strings.HasPrefix(c, "[") { // array clone()
+			if c == "" || strings.HasPrefix(c, "[") { // array clone(): dextk leaves Class empty
 				continue
 			}
 			inv := invokeRef{Class: dotted(c), Name: n.Method.Name.String(), Proto: protoOf(n.Method), Kind: invokeKind(n.Raw.Code())}
@@ -197,23 +203,23 @@ func scanCode(m *dexMethod, ops []dextk.OpNode) {
 			field(n.Field)
 		case dextk.NewInstanceOpNode:
 			c := dotted(strings.TrimSuffix(strings.TrimPrefix(n.Type.String(), "L"), ";"))
-			ref(c, "new "+c)
+			ref(c, "new "+c, "new")
 		case dextk.NewArrayOpNode:
 			if c := descClass(n.Type.String()); c != "" {
-				ref(c, "new "+c+"[]")
+				ref(c, "new "+c+"[]", "new-array")
 			}
 		case dextk.CheckCastOpNode:
 			if c := descClass(n.Type.String()); c != "" {
-				ref(c, "cast to "+c)
+				ref(c, "cast to "+c, "cast")
 			}
 		case dextk.InstanceOfOpNode:
 			if c := descClass(n.Type.String()); c != "" {
-				ref(c, "instanceof "+c)
+				ref(c, "instanceof "+c, "instanceof")
 			}
 		case dextk.ConstOpNode:
 			if t, ok := n.Value.(dextk.TypeDescriptor); ok {
 				if c := descClass(t.String()); c != "" {
-					ref(c, c+".class")
+					ref(c, c+".class", "const-class")
 				}
 			}
 		case dextk.UnknownOpNode:

@@ -187,8 +187,8 @@ func stageVerdict(_ context.Context, r *run) error {
 	for _, c := range g.order {
 		cn := g.nodes[g.byClass[c]]
 		cv := ClassVerdict{Name: c.Name, Super: c.Super, DEX: c.DEX, Methods: len(c.Methods)}
-		if ref, ok := g.touches[c]; ok {
-			cv.TouchesDevice, cv.DirectRef = true, ref
+		if tc, ok := g.touches[c]; ok {
+			cv.TouchesDevice, cv.DirectRef, cv.DirectKinds = true, tc.first, sortedKeys(tc.kinds)
 			rep.Counts.TouchingClasses++
 		}
 		var firstBad *node

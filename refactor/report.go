@@ -52,8 +52,11 @@ type ClassVerdict struct {
 	// device-bound API directly, the measure compared with androguard; DirectRef is the first one.
 	TouchesDevice bool   `json:"touches_device"`
 	DirectRef     string `json:"direct_ref,omitempty"`
-	Methods       int    `json:"methods"`
-	Offloadable   int    `json:"offloadable_methods"`
+	// DirectKinds are the kinds of direct references: super, call, new, const-class, cast,
+	// instanceof, new-array, field, type (of a parameter, return value or field).
+	DirectKinds []string `json:"direct_kinds,omitempty"`
+	Methods     int      `json:"methods"`
+	Offloadable int      `json:"offloadable_methods"`
 }
 
 // MethodVerdict is the verdict of one app method, with the evidence call chain

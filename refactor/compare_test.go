@@ -1,0 +1,156 @@
+package refactor_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mamoc-go/mamoc/refactor"
+)
+
+// TestAndroguardComparison runs androguard (Debian's, /usr/bin/python3) and refactor.Analyze on
+// every corpus APK in the same run and prints two Markdown tables: timings (the ≥10× goal) and
+// agreement on which app classes touch device-bound APIs directly. It is opt-in (it takes a
+// while): MAMOC_COMPARE=1 go test -run TestAndroguardComparison -v ./refactor
+func TestAndroguardComparison(t *testing.T) {
+	if os.Getenv("MAMOC_COMPARE") == "" {
+		t.Skip("set MAMOC_COMPARE=1 to compare with androguard")
+	}
+	requireTools(t, "androguard")
+	dir := corpusDir(t)
+	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
+	sort.Strings(apks)
+	args := append([]string{"scripts/androguard_classes.py", "rules.txt"}, apks...)
+	out, err := exec.Command("/usr/bin/python3", args...).Output()
+	if err != nil {
+		t.Fatalf("androguard script: %v", err)
+	}
+	var ag map[string]struct {
+		Seconds float64         `json:"seconds"`
+		Classes map[string]bool `json:"classes"`
+	}
+	if err := json.Unmarshal(out, &ag); err != nil {
+		t.Fatal(err)
+	}
+	var timing, agree strings.Builder
+	fmt.Fprintln(&timing, "| APK | classes | methods | offloadable methods | registrable procedures | mamoc | androguard | speed-up |")
+	fmt.Fprintln(&timing, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(&agree, "| APK | classes (both) | touch: both | mamoc only | androguard only | neither | agreement | agreement, same reference kinds |")
+	fmt.Fprintln(&agree, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	var onlyUs, onlyAG, mismatch []string
+	var sumUs, sumAG float64
+	for _, p := range apks {
+		name := filepath.Base(p)
+		data := readFile(t, p)
+		var rep *refactor.Report
+		best := time.Duration(1 << 62)
+		for range 5 {
+			start := time.Now()
+			rep, err = refactor.Analyze(context.Background(), data, refactor.Config{})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			best = min(best, time.Since(start))
+		}
+		a := ag[name]
+		sumUs += best.Seconds()
+		sumAG += a.Seconds
+		fmt.Fprintf(&timing, "| %s | %d | %d | %d | %d | %.1f ms | %.1f ms | %.0f× |\n", name, rep.Counts.Classes, rep.Counts.Methods,
+			rep.Counts.OffloadableMethods, rep.Counts.Procedures, best.Seconds()*1000, a.Seconds*1000, a.Seconds/best.Seconds())
+		var both, us, them, neither, total, same int
+		for _, c := range rep.Classes {
+			at, ok := a.Classes[c.Name]
+			if !ok {
+				continue
+			}
+			total++
+			// The reference kinds androguard's class xrefs see: calls, new-instance,
+			// const-class (and the supertypes the script adds).
+			comparable := false
+			for _, k := range c.DirectKinds {
+				comparable = comparable || k == "call" || k == "new" || k == "const-class" || k == "super"
+			}
+			if comparable == at {
+				same++
+			} else {
+				mismatch = append(mismatch, fmt.Sprintf("%s: %s mamoc %v %v (%s), androguard %v", name, c.Name, comparable, c.DirectKinds, c.DirectRef, at))
+			}
+			switch {
+			case c.TouchesDevice && at:
+				both++
+			case c.TouchesDevice:
+				us++
+				onlyUs = append(onlyUs, name+": "+c.Name+" — "+c.DirectRef)
+			case at:
+				them++
+				onlyAG = append(onlyAG, name+": "+c.Name)
+			default:
+				neither++
+			}
+		}
+		fmt.Fprintf(&agree, "| %s | %d | %d | %d | %d | %d | %.1f%% | %.1f%% |\n", name, total, both, us, them, neither,
+			100*float64(both+neither)/float64(max(total, 1)), 100*float64(same)/float64(max(total, 1)))
+	}
+	fmt.Fprintf(&timing, "| total | | | | | %.1f ms | %.1f ms | %.0f× |\n", sumUs*1000, sumAG*1000, sumAG/sumUs)
+	t.Logf("\n%s\n%s", timing.String(), agree.String())
+	// Group the differences by the kind of reference mamoc saw first.
+	kinds := map[string]int{}
+	for _, d := range onlyUs {
+		ref := d[strings.LastIndex(d, " — ")+len(" — "):]
+		kind := "call/new/const-class"
+		switch {
+		case strings.HasPrefix(ref, "type "):
+			kind = "parameter/return/field type"
+		case strings.HasPrefix(ref, "cast to "), strings.HasPrefix(ref, "instanceof "):
+			kind = "check-cast/instance-of"
+		case strings.HasPrefix(ref, "new ") && strings.HasSuffix(ref, "[]"):
+			kind = "new-array"
+		case !strings.HasPrefix(ref, "new ") && strings.Count(ref, ".") > 1 && !strings.Contains(ref, "("):
+			kind = "field access or call"
+		}
+		kinds[kind]++
+	}
+	t.Logf("mamoc-only by first reference kind: %v", kinds)
+	for i, d := range onlyUs {
+		if i < 15 {
+			t.Logf("mamoc only: %s", d)
+		}
+	}
+	for i, d := range mismatch {
+		if i < 15 {
+			t.Logf("same-kind mismatch: %s", d)
+		}
+	}
+	for i, d := range onlyAG {
+		if i < 15 {
+			t.Logf("androguard only: %s", d)
+		}
+	}
+	if sumAG/sumUs < 10 {
+		t.Errorf("mamoc %.3fs vs androguard %.3fs: under 10× faster", sumUs, sumAG)
+	}
+}
+
+// BenchmarkAnalyze measures refactor.Analyze (unpack, manifest, DEX, graph, verdicts) per corpus APK.
+func BenchmarkAnalyze(b *testing.B) {
+	dir := corpusDir(b)
+	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
+	for _, p := range apks {
+		data := readFile(b, p)
+		b.Run(filepath.Base(p), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := refactor.Analyze(context.Background(), data, refactor.Config{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
