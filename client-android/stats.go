@@ -75,7 +75,7 @@ func (c *Client) Stats(ctx context.Context) (Stats, error) {
 // SubscribeStats calls fn with every stats event the server publishes (every 5 s, and the
 // retained one at once) until stop is called, ctx ends or the client closes. fn runs on its own
 // goroutine, one sample at a time; while it is busy only the newest sample is kept. stop waits
-// for fn to return and may be called more than once.
+// for fn to return and may be called more than once; fn must not call stop or Close.
 func (c *Client) SubscribeStats(ctx context.Context, fn func(Stats)) (stop func(), err error) {
 	l := &statsListener{c: c, fn: fn, latest: make(chan Stats, 1), done: make(chan struct{}), exited: make(chan struct{})}
 	c.subMu.Lock()
