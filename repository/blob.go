@@ -97,10 +97,10 @@ func (d *DB) putBlob(ctx context.Context, r io.Reader) (Blob, error) {
 	committed, closed := false, false
 	defer func() {
 		if !closed {
-			f.Close()
+			_ = f.Close()
 		}
 		if !committed {
-			os.Remove(tmp)
+			_ = os.Remove(tmp)
 		}
 	}()
 	h := sha256.New()
@@ -271,12 +271,12 @@ func (d *DB) GC(ctx context.Context) (int, error) {
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return 0, fmt.Errorf("gc: %w", err)
 		}
 		refs[s] = true
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("gc: %w", err)
 	}

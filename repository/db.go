@@ -338,6 +338,9 @@ func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	tx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
+		if d.closed.Load() {
+			return ErrClosed
+		}
 		return classify(err)
 	}
 	if err := fn(tx); err != nil {
