@@ -81,14 +81,34 @@ func (d *DB) PutBlob(ctx context.Context, r io.Reader) (b Blob, err error) {
 	}
 	d.gcMu.RLock()
 	defer d.gcMu.RUnlock()
-	b, err = d.putBlob(ctx, r)
+	b, err = d.putBlob(ctx, r, "")
 	if err != nil {
 		return Blob{}, fmt.Errorf("put blob: %w", classify(err))
 	}
 	return b, nil
 }
 
-func (d *DB) putBlob(ctx context.Context, r io.Reader) (Blob, error) {
+// PutBlobVerified is PutBlob for content that claims to hash to want (an
+// upload from a phone): if it does not, nothing is stored and the error
+// wraps ErrHashMismatch.
+func (d *DB) PutBlobVerified(ctx context.Context, want string, r io.Reader) (Blob, error) {
+	if err := d.check(); err != nil {
+		return Blob{}, err
+	}
+	if err := checkSHA(want); err != nil {
+		return Blob{}, fmt.Errorf("put blob: %w", err)
+	}
+	d.gcMu.RLock()
+	defer d.gcMu.RUnlock()
+	b, err := d.putBlob(ctx, r, want)
+	if err != nil {
+		return Blob{}, fmt.Errorf("put blob %s: %w", want, classify(err))
+	}
+	return b, nil
+}
+
+// putBlob stores r; if want is not empty the content must hash to it.
+func (d *DB) putBlob(ctx context.Context, r io.Reader, want string) (Blob, error) {
 	f, err := os.CreateTemp(d.tmpDir, "put-*")
 	if err != nil {
 		return Blob{}, err
@@ -126,6 +146,9 @@ func (d *DB) putBlob(ctx context.Context, r io.Reader) (Blob, error) {
 		return Blob{}, err
 	}
 	sha := hex.EncodeToString(h.Sum(nil))
+	if want != "" && sha != want {
+		return Blob{}, fmt.Errorf("content hashes to %s: %w", sha, ErrHashMismatch)
+	}
 	shard := filepath.Join(d.blobDir, sha[:2])
 	if err := os.Mkdir(shard, 0o755); err == nil {
 		if err := syncDir(d.blobDir); err != nil {

@@ -384,3 +384,33 @@ func TestGCGraceProtectsFreshBlobs(t *testing.T) {
 		t.Errorf("GC() of old blob = %d, %v, want 1", n, err)
 	}
 }
+
+func TestPutBlobVerified(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, repository.Config{})
+	data := []byte("uploaded by a phone")
+	tests := []struct {
+		name string
+		want string
+		err  error
+	}{
+		{"match", sha(data), nil},
+		{"mismatch", shaA, repository.ErrHashMismatch},
+		{"not a hash", "abc", repository.ErrInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := db.PutBlobVerified(ctx, tc.want, bytes.NewReader(data))
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("PutBlobVerified(%.8s) = %+v, %v, want %v", tc.want, b, err, tc.err)
+			}
+			if err == nil && b.SHA256 != tc.want {
+				t.Errorf("PutBlobVerified = %+v, want sha %s", b, tc.want)
+			}
+			assertNoTemp(t, db.Dir())
+		})
+	}
+	if ok, _ := db.HasBlob(ctx, shaA); ok {
+		t.Error("HasBlob(claimed sha of mismatched upload) = true")
+	}
+}

@@ -15,6 +15,9 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrCorrupt means a blob's bytes on disk no longer match its sha256.
 	ErrCorrupt = errors.New("blob corrupt")
+	// ErrHashMismatch means uploaded content does not hash to the sha256
+	// the uploader claimed (PutBlobVerified); nothing was stored.
+	ErrHashMismatch = errors.New("blob content does not match its sha256")
 	// ErrTooLarge means a blob exceeds Config.MaxBlobSize.
 	ErrTooLarge = errors.New("blob too large")
 	// ErrClosed means the DB was used after Close.
