@@ -39,7 +39,7 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("mamoc decide", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, decideUsage)
+		_, _ = fmt.Fprint(stderr, decideUsage)
 		fs.PrintDefaults()
 	}
 	sitesFile := fs.String("sites", "", "JSON `file` with the candidate sites (required)")
@@ -61,7 +61,7 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "mamoc decide: "+format+"\n", a...)
+		_, _ = fmt.Fprintf(stderr, "mamoc decide: "+format+"\n", a...)
 		fs.Usage()
 		return 2
 	}
@@ -80,7 +80,7 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageErr("%v", err)
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "mamoc decide: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "mamoc decide: %v\n", err)
 		return 1
 	}
 	sites, err := readSites(*sitesFile)

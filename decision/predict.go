@@ -65,8 +65,8 @@ type Prediction struct {
 	// TotalSec = WaitSec + ExecSec + CommSec, the predicted completion time in seconds.
 	TotalSec float64 `json:"total_s"`
 	// StdSec is the uncertainty of ExecSec: one standard error of the estimate in seconds (the
-	// spread of the history over √Count, or half the estimate when it is scaled from another site,
-	// or the whole estimate when it is a prior).
+	// spread of one run over √successes for history, half the estimate when it is scaled from
+	// another site, the whole estimate for a prior).
 	StdSec float64 `json:"std_s"`
 	// EnergyJ is the phone's energy for the run in joules: CPU power × time when local, radio
 	// energy for the transfer plus idle power × time when remote.

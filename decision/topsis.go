@@ -80,12 +80,7 @@ func topsis(cc, x []float64, crit []Criterion, scratch []float64) {
 			dp += (v - best[j]) * (v - best[j])
 			dm += (v - worst[j]) * (v - worst[j])
 		}
-		dp, dm = math.Sqrt(dp), math.Sqrt(dm)
-		if dp == 0 {
-			cc[i] = 1
-		} else {
-			cc[i] = dm / (dp + dm)
-		}
+		cc[i] = closeness(math.Sqrt(dp), math.Sqrt(dm))
 	}
 }
 

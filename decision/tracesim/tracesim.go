@@ -41,9 +41,12 @@ const (
 	DetectSec = 15.0
 	// ProbeSec is the period of the phone's RTT and bandwidth probes, in seconds.
 	ProbeSec = 5.0
-	// CPUWatts, RadioWatts and IdleWatts are the phone's power while computing, transferring and
-	// waiting, in watts.
-	CPUWatts, RadioWatts, IdleWatts = 2.0, 1.0, 0.3
+	// CPUWatts is the phone's power while it computes, in watts.
+	CPUWatts = 2.0
+	// RadioWatts is the phone's power while it transfers, in watts.
+	RadioWatts = 1.0
+	// IdleWatts is the phone's power while it waits for a remote result, in watts.
+	IdleWatts = 0.3
 	// EventAt is when a scenario's event happens, as a fraction of the trace.
 	EventAt = 1.0 / 3
 )
