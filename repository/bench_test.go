@@ -19,16 +19,20 @@ func benchExec(i int) repository.Execution {
 
 // singleInsertRate measures single-row inserts per second outside the
 // timer: the baseline the batched benchmarks are compared with.
-func singleInsertRate(b *testing.B, db *repository.DB, n int) float64 {
+func singleInsertRate(b *testing.B, db *repository.DB) float64 {
 	ctx := context.Background()
 	start := time.Now()
-	for i := 0; i < n; i++ {
-		if _, err := db.InsertExecution(ctx, benchExec(i)); err != nil {
+	n := 0
+	for ; time.Since(start) < baselineTime; n++ {
+		if _, err := db.InsertExecution(ctx, benchExec(n)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	return float64(n) / time.Since(start).Seconds()
 }
+
+// baselineTime is how long each in-run baseline is measured.
+const baselineTime = 500 * time.Millisecond
 
 // BenchmarkInsertExecution inserts one execution per transaction.
 func BenchmarkInsertExecution(b *testing.B) {
@@ -51,7 +55,7 @@ func BenchmarkInsertExecutionsBatch(b *testing.B) {
 	for _, size := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprint(size), func(b *testing.B) {
 			db := openDB(b, repository.Config{})
-			base := singleInsertRate(b, db, 200)
+			base := singleInsertRate(b, db)
 			batch := make([]repository.Execution, size)
 			b.ResetTimer()
 			for done := 0; done < b.N; {
@@ -73,9 +77,10 @@ func BenchmarkInsertExecutionsBatch(b *testing.B) {
 
 // rawWriteRate is the baseline for blob writes: bytes/s of writing a file
 // and fsyncing it, without hashing, rename or directory sync.
-func rawWriteRate(b *testing.B, dir string, p []byte, n int) float64 {
+func rawWriteRate(b *testing.B, dir string, p []byte) float64 {
 	start := time.Now()
-	for i := 0; i < n; i++ {
+	n := 0
+	for ; time.Since(start) < baselineTime; n++ {
 		f, err := os.Create(filepath.Join(dir, "raw"))
 		if err != nil {
 			b.Fatal(err)
@@ -102,7 +107,7 @@ func BenchmarkBlob(b *testing.B) {
 		name := fmt.Sprintf("%dKiB", size>>10)
 		b.Run("put/"+name, func(b *testing.B) {
 			db := openDB(b, repository.Config{})
-			base := rawWriteRate(b, b.TempDir(), p, 5)
+			base := rawWriteRate(b, b.TempDir(), p)
 			b.SetBytes(int64(size))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -122,12 +127,13 @@ func BenchmarkBlob(b *testing.B) {
 			}
 			path, _ := db.BlobPath(ctx, blob.SHA256)
 			start := time.Now()
-			for i := 0; i < 5; i++ {
+			n := 0
+			for ; time.Since(start) < baselineTime; n++ {
 				if _, err := os.ReadFile(path); err != nil {
 					b.Fatal(err)
 				}
 			}
-			base := float64(5*size) / time.Since(start).Seconds()
+			base := float64(n*size) / time.Since(start).Seconds()
 			b.SetBytes(int64(size))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
