@@ -262,7 +262,7 @@ func (d *DB) ListExecutions(ctx context.Context, f ExecutionFilter) ([]Execution
 		add("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {
-		add("queued_at >= ?", f.Since.UnixNano())
+		add("queued_at >= ?", sinceNanos(f.Since))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
@@ -302,7 +302,7 @@ type Stats struct {
 func (d *DB) ExecutionStats(ctx context.Context, task, site string, since time.Time) (Stats, error) {
 	q := `SELECT task, '', status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
 		FROM executions WHERE task = ? AND queued_at >= ? AND status IN ('done', 'failed', 'timed-out')`
-	args := []any{task, since.UnixNano()}
+	args := []any{task, sinceNanos(since)}
 	if site != "" {
 		q = strings.Replace(q, "''", "site", 1) + ` AND site = ?`
 		args = append(args, site)
@@ -323,7 +323,7 @@ func (d *DB) ExecutionStats(ctx context.Context, task, site string, since time.T
 func (d *DB) ExecutionStatsAll(ctx context.Context, since time.Time) ([]Stats, error) {
 	return d.stats(ctx, `SELECT task, site, status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
 		FROM executions WHERE queued_at >= ? AND status IN ('done', 'failed', 'timed-out')
-		ORDER BY task, site, exec_time_ns`, since.UnixNano())
+		ORDER BY task, site, exec_time_ns`, sinceNanos(since))
 }
 
 // stats groups rows ordered by (task, site, exec_time_ns) into Stats.
@@ -414,4 +414,14 @@ func percentile(v []int64, q float64) time.Duration {
 	i := int(math.Ceil(q*float64(len(v)))) - 1
 	i = max(0, min(i, len(v)-1))
 	return time.Duration(v[i])
+}
+
+// sinceNanos converts a window start to Unix nanoseconds; the zero time
+// (and anything before 1678, which UnixNano cannot represent) means "from
+// the beginning".
+func sinceNanos(t time.Time) int64 {
+	if t.Before(time.Unix(0, math.MinInt64)) {
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }

@@ -162,3 +162,33 @@ func statsClose(a, b repository.Stats) bool {
 		a.P95 == b.P95 && a.P99 == b.P99 && near(a.MeanQueueTime, b.MeanQueueTime) &&
 		near(a.MeanCommOverhead, b.MeanCommOverhead) && math.Abs(a.MeanOutputSize-b.MeanOutputSize) < 1e-9
 }
+
+func TestExecutionStatsZeroSince(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, repository.Config{})
+	old := time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{old, time.Now()} {
+		if _, err := db.InsertExecution(ctx, repository.Execution{Task: "t", Status: repository.StatusDone, QueuedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		since time.Time
+		want  int
+	}{
+		{time.Time{}, 2},
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), 2},
+		{old.Add(time.Second), 1},
+		{time.Now().Add(time.Hour), 0},
+	}
+	for _, tc := range tests {
+		st, err := db.ExecutionStats(ctx, "t", "", tc.since)
+		if err != nil || st.Count != tc.want {
+			t.Errorf("ExecutionStats(since %v).Count = %d, %v, want %d", tc.since, st.Count, err, tc.want)
+		}
+		l, err := db.ListExecutions(ctx, repository.ExecutionFilter{Task: "t", Since: tc.since})
+		if err != nil || len(l) != tc.want {
+			t.Errorf("ListExecutions(since %v) = %d, %v, want %d", tc.since, len(l), err, tc.want)
+		}
+	}
+}
