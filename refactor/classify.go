@@ -46,12 +46,15 @@ type graph struct {
 	edges    int
 	touches  map[*dexClass]*touch // classes referencing a device-bound API directly
 	shims    map[int][]string     // shim classes referenced directly by a node
+	// dirty holds, per class, the first reference in any of its methods to an API a plain JVM
+	// lacks (device-bound, or outside the JDK): verifying the class may then fail.
+	dirty map[*dexClass]string
 }
 
 // buildGraph links the classes of all DEX files. A class defined twice (multidex) keeps the first.
 func buildGraph(ctx context.Context, files []*dexFile, r *rules) (*graph, error) {
 	g := &graph{classes: map[string]*dexClass{}, byMethod: map[*dexMethod]int{}, byClass: map[*dexClass]int{},
-		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]*touch{}, shims: map[int][]string{}}
+		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]*touch{}, dirty: map[*dexClass]string{}, shims: map[int][]string{}}
 	for _, f := range files {
 		for _, c := range f.Classes {
 			if _, dup := g.classes[c.Name]; dup {
@@ -108,6 +111,11 @@ type touch struct {
 // reference kind ("" for native code and unsupported instructions).
 func (g *graph) block(id int, cat category, kind, reason, target, class string) {
 	n := g.nodes[id]
+	if kind != "" && (cat == catDevice || !onJVM(class)) {
+		if _, ok := g.dirty[n.class]; !ok {
+			g.dirty[n.class] = "references " + target + " (" + cat.String() + ")"
+		}
+	}
 	if cat == catShim {
 		g.shims[id] = append(g.shims[id], class)
 		return
@@ -439,4 +447,87 @@ func (g *graph) closureClasses(start []int) map[string]bool {
 		}
 	}
 	return out
+}
+
+// classDeps returns the app classes a class file mentions: supertypes and every type its
+// methods name (signatures, invoke owners, fields, new, casts, catches). A jar holding a class
+// holds its dependencies so the JVM verifier can resolve them.
+func (g *graph) classDeps(c *dexClass) []*dexClass {
+	var out []*dexClass
+	seen := map[string]bool{c.Name: true}
+	add := func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		if d, ok := g.classes[name]; ok {
+			out = append(out, d)
+		}
+	}
+	add(c.Super)
+	for _, i := range c.Interfaces {
+		add(i)
+	}
+	for _, f := range c.Fields {
+		add(f)
+	}
+	for _, m := range c.Methods {
+		for _, p := range m.Params {
+			add(descClass(p))
+		}
+		add(descClass(m.Return))
+		for _, r := range m.Refs {
+			add(r.Class)
+		}
+		for _, inv := range m.Invokes {
+			add(inv.Class)
+		}
+	}
+	return out
+}
+
+// jarClasses expands a set of classes to its dependency closure.
+func (g *graph) jarClasses(start map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	var stack []*dexClass
+	for name := range start {
+		if c, ok := g.classes[name]; ok {
+			out[name] = true
+			stack = append(stack, c)
+		}
+	}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, d := range g.classDeps(c) {
+			if !out[d.Name] {
+				out[d.Name] = true
+				stack = append(stack, d)
+			}
+		}
+	}
+	return out
+}
+
+// loadable reports whether every class reached from nodes verifies on a plain JVM, or the first
+// class that does not and why.
+func (g *graph) loadable(nodes []int) (bool, string) {
+	classes := g.closureClasses(nodes)
+	names := sortedKeys(classes)
+	for _, name := range names {
+		if why, ok := g.dirty[g.classes[name]]; ok {
+			return false, "class " + name + " does not verify on a JVM: it " + why
+		}
+	}
+	return true, ""
+}
+
+// onJVM reports whether an external class ships with a standard JDK.
+func onJVM(class string) bool {
+	for _, p := range []string{"java.", "javax.", "org.w3c.dom.", "org.xml.sax.", "org.ietf.jgss."} {
+		if strings.HasPrefix(class, p) {
+			return true
+		}
+	}
+	return false
 }

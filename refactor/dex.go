@@ -143,6 +143,9 @@ func parseDEX(ctx context.Context, name string, b []byte, maxMethods int) (df *d
 					return nil, fmt.Errorf("%s: %s: %w: %w", name, m.Key(), ErrBadDEX, err)
 				}
 				scanCode(m, code.Ops)
+				if err := scanCatches(r, m, mn.CodeOff); err != nil {
+					return nil, fmt.Errorf("%s: %s: %w: %w", name, m.Key(), ErrBadDEX, err)
+				}
 			}
 			c.Methods = append(c.Methods, m)
 			df.Methods++
@@ -242,4 +245,26 @@ func invokeKind(c dextk.OpCode) byte {
 		return 'i'
 	}
 	return 'v'
+}
+
+// scanCatches records the exception types of a method's catch handlers: a JVM verifier loads them.
+func scanCatches(r *dextk.Reader, m *dexMethod, off uint32) error {
+	code, err := r.ReadCode(off)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, h := range code.Handlers {
+		for _, p := range h.Handlers {
+			t, err := r.ReadTypeAndParse(p.TypeID)
+			if err != nil {
+				return err
+			}
+			if c := descClass(t.String()); c != "" && !seen[c] && c != m.Class.Name {
+				seen[c] = true
+				m.Refs = append(m.Refs, classRef{Class: c, What: "catch " + c, Kind: "catch"})
+			}
+		}
+	}
+	return nil
 }

@@ -54,7 +54,7 @@ func stageLink(ctx context.Context, r *run) error {
 		return errNoLinker
 	}
 	start := time.Now()
-	keep := r.graph.closureClasses(r.roots)
+	keep := r.graph.jarClasses(r.graph.closureClasses(r.roots))
 	classes := sortedKeys(keep)
 	key := linkKey(r.sum, classes)
 	info := &LinkInfo{Classes: len(classes)}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -348,4 +349,94 @@ func TestHTTPErrors(t *testing.T) {
 	if j := waitJob(t, srv.URL, id); j.State != refactor.StateFailed || !strings.Contains(j.Error, "not a zip") {
 		t.Errorf("job = %s %q, want failed with not a zip", j.State, j.Error)
 	}
+}
+
+// TestCorpusJobs runs every corpus APK as a job with linking: each job completes, and every
+// class that a registered procedure names loads, verifies and initialises in a plain JVM from
+// the linked jar (so the jar holds the whole closure).
+func TestCorpusJobs(t *testing.T) {
+	leakCheck(t)
+	requireTools(t, "enjarify", "javac", "java")
+	dir := corpusDir(t)
+	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
+	if len(apks) == 0 {
+		t.Fatalf("no APKs in %s", dir)
+	}
+	reg := &multiRegistrar{jars: map[string][]byte{}, procs: map[string][]refactor.Procedure{}}
+	m, _ := startManager(t, refactor.Config{Logger: testLogger(t), Registrar: reg, Workers: 2})
+	ids := map[string]string{}
+	for _, p := range apks {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := m.Submit(context.Background(), f, "test")
+		f.Close()
+		if err != nil {
+			t.Fatalf("Submit(%s) = %v", p, err)
+		}
+		ids[filepath.Base(p)] = id
+	}
+	classes := harness(t)
+	for name, id := range ids {
+		var j refactor.Job
+		deadline := time.Now().Add(3 * time.Minute)
+		for {
+			var err error
+			if j, err = m.Job(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			if j.State == refactor.StateDone || j.State == refactor.StateFailed || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if j.State != refactor.StateDone {
+			t.Errorf("%s: job %s %s: %s", name, id, j.State, j.Error)
+			continue
+		}
+		rep := j.Report
+		t.Logf("%s: %d classes, %d methods, %d offloadable, %d procedures, link %+v", name, rep.Counts.Classes,
+			rep.Counts.Methods, rep.Counts.OffloadableMethods, rep.Counts.Procedures, rep.Link)
+		if rep.Counts.Procedures == 0 {
+			if rep.Link == nil || rep.Link.Note == "" {
+				t.Errorf("%s: no procedures and no link note", name)
+			}
+			continue
+		}
+		reg.mu.Lock()
+		jar := reg.jars[rep.APKSHA256]
+		reg.mu.Unlock()
+		if !rep.Link.Registered || jar == nil {
+			t.Errorf("%s: procedures not registered: %+v", name, rep.Link)
+			continue
+		}
+		jarPath := filepath.Join(t.TempDir(), "app.jar")
+		os.WriteFile(jarPath, jar, 0o600)
+		seen := map[string]bool{}
+		args := []string{"-Xverify:all", "-cp", classes, "Harness", jarPath, "--load"}
+		for _, p := range rep.Procedures {
+			if !seen[p.Class] {
+				seen[p.Class] = true
+				args = append(args, p.Class)
+			}
+		}
+		out, err := exec.Command("java", args...).CombinedOutput()
+		if want := fmt.Sprintf("loaded %d of %d", len(seen), len(seen)); err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s: loading procedure classes: %v\n%s", name, err, out)
+		}
+	}
+}
+
+type multiRegistrar struct {
+	mu    sync.Mutex
+	jars  map[string][]byte // by APK sha256
+	procs map[string][]refactor.Procedure
+}
+
+func (r *multiRegistrar) RegisterProcedures(_ context.Context, app refactor.AppInfo, jar []byte, procs []refactor.Procedure) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.jars[app.APKSHA256], r.procs[app.APKSHA256] = jar, procs
+	return nil
 }

@@ -154,12 +154,15 @@ func listProcedures(g *graph, pkg string) (procs []Procedure, skipped []SkippedM
 				ok = ok && convertible(t)
 				p.Params = append(p.Params, t)
 			}
-			if ok && used[p.Name] == "" {
+			loads, why := g.loadable([]int{g.byMethod[ctor], g.byMethod[run]})
+			if ok && loads && used[p.Name] == "" {
 				used[p.Name] = c.Name
 				procs = append(procs, p)
 				roots = append(roots, g.byMethod[ctor], g.byMethod[run])
 			} else if !ok {
 				skipped = append(skipped, SkippedMethod{Method: ctor.Display(), Reason: "constructor parameters are not convertible"})
+			} else if !loads {
+				skipped = append(skipped, SkippedMethod{Method: ctor.Display(), Reason: why})
 			}
 		}
 		for _, m := range c.Methods {
@@ -182,7 +185,10 @@ func listProcedures(g *graph, pkg string) (procs []Procedure, skipped []SkippedM
 			if r := javaType(m.Return); r != "void" && !convertible(r) && bad == "" {
 				bad = r
 			}
+			loads, why := g.loadable([]int{g.byMethod[m]})
 			switch {
+			case !loads:
+				skipped = append(skipped, SkippedMethod{Method: m.Display() + m.Proto(), Reason: why})
 			case bad != "":
 				skipped = append(skipped, SkippedMethod{Method: m.Display() + m.Proto(), Reason: "type " + bad + " is not convertible"})
 			case used[p.Name] != "":

@@ -8,11 +8,27 @@ import java.util.List;
 // Harness loads a jar in a plain JVM and calls one public static method, converting the
 // arguments by their declared Java type names, like the mamoc runtime does:
 //   java Harness JAR CLASS METHOD TYPES ARG...
+//   java Harness JAR --load CLASS...   (load, verify and initialise classes)
 // TYPES is a comma-separated list (int, byte[], int[], java.lang.String); byte[] args are hex,
 // int[] args comma-separated. It prints the result, or the array arguments after a void call.
 public class Harness {
     public static void main(String[] a) throws Exception {
         URLClassLoader cl = new URLClassLoader(new URL[] {new File(a[0]).toURI().toURL()}, Harness.class.getClassLoader());
+        if (a[1].equals("--load")) {
+            // Load, link and initialise each class; print the ones that fail.
+            int bad = 0;
+            for (int i = 2; i < a.length; i++) {
+                try {
+                    Class<?> k = Class.forName(a[i], true, cl);
+                    k.getDeclaredMethods();
+                } catch (Throwable t) {
+                    System.out.println(a[i] + ": " + t);
+                    bad++;
+                }
+            }
+            System.out.println("loaded " + (a.length - 2 - bad) + " of " + (a.length - 2));
+            return;
+        }
         Class<?> c = Class.forName(a[1], true, cl);
         String[] types = a[3].isEmpty() ? new String[0] : a[3].split(",");
         Class<?>[] pt = new Class<?>[types.length];
