@@ -48,11 +48,11 @@ func unpackAPK(apk []byte, lim limits) (*archive, error) {
 	}
 	read := func(f *apkparser.ZipReaderFile) ([]byte, error) {
 		if h := f.ZipHeader(); h != nil && h.UncompressedSize64 > uint64(lim.maxEntryBytes) {
-			return nil, fmt.Errorf("%w: entry %q declares %d bytes, limit %d", ErrTooLarge, f.Name, h.UncompressedSize64, lim.maxEntryBytes)
+			return nil, fmt.Errorf("%w: entry %q declares %d bytes inflated, limit %d (zip bomb?)", ErrTooLarge, f.Name, h.UncompressedSize64, lim.maxEntryBytes)
 		}
 		data, err := f.ReadAll(lim.maxEntryBytes + 1)
 		if err != nil {
-			return nil, fmt.Errorf("read %q: %w", f.Name, err)
+			return nil, fmt.Errorf("%w: corrupt entry %q: %w", ErrNotZip, f.Name, err)
 		}
 		if int64(len(data)) > lim.maxEntryBytes {
 			return nil, fmt.Errorf("%w: entry %q inflates past %d bytes (zip bomb?)", ErrTooLarge, f.Name, lim.maxEntryBytes)

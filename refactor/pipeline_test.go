@@ -3,14 +3,17 @@ package refactor_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mamoc-go/mamoc/refactor"
 )
@@ -209,6 +212,32 @@ func makeZip(t testing.TB, entries ...entry) []byte {
 	return buf.Bytes()
 }
 
+// noCentralDir cuts a zip before its central directory, so readers fall back to local headers.
+func noCentralDir(z []byte) []byte {
+	return z[:bytes.LastIndex(z, []byte("PK\x01\x02"))]
+}
+
+// lyingZip stores data deflated under a local and central header that claim 100 bytes.
+func lyingZip(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var comp bytes.Buffer
+	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
+	fw.Write(data)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+		CompressedSize64: uint64(comp.Len()), UncompressedSize64: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestHostileInput(t *testing.T) {
 	dex := dexOf(t, readFile(t, "testdata/TestActivity.apk"))
 	patch := func(off int, v uint32) []byte {
@@ -245,6 +274,8 @@ func TestHostileInput(t *testing.T) {
 		{"zip header only", []byte("PK\x03\x04garbage"), refactor.Config{}, refactor.ErrNotZip, ""},
 		{"over size limit", makeZip(t, entry{name: "classes.dex", data: dex}), refactor.Config{MaxAPKBytes: 1000}, refactor.ErrTooLarge, "limit 1000"},
 		{"zip bomb", makeZip(t, entry{name: "classes.dex", data: make([]byte, 8<<20)}), refactor.Config{MaxEntryBytes: 1 << 20}, refactor.ErrTooLarge, "classes.dex"},
+		{"zip bomb, lying header", lyingZip(t, "classes.dex", make([]byte, 8<<20)), refactor.Config{MaxEntryBytes: 1 << 20}, refactor.ErrNotZip, "corrupt entry \"classes.dex\""},
+		{"zip bomb, no central directory", noCentralDir(makeZip(t, entry{name: "classes.dex", data: make([]byte, 8<<20)})), refactor.Config{MaxEntryBytes: 1 << 20}, refactor.ErrTooLarge, "inflates past"},
 		{"manifest bomb", makeZip(t, entry{name: "AndroidManifest.xml", data: make([]byte, 4<<20)}, entry{name: "classes.dex", data: dex}), refactor.Config{MaxEntryBytes: 1 << 20}, refactor.ErrTooLarge, "AndroidManifest.xml"},
 		{"dot-dot entry", makeZip(t, entry{name: "../../etc/evil.dex", data: []byte("x")}, entry{name: "classes.dex", data: dex}), refactor.Config{}, refactor.ErrBadEntryName, "../"},
 		{"absolute entry", makeZip(t, entry{name: "/tmp/evil", data: []byte("x")}, entry{name: "classes.dex", data: dex}), refactor.Config{}, refactor.ErrBadEntryName, ""},
@@ -276,5 +307,73 @@ func TestTruncatedDEXNeverPanics(t *testing.T) {
 		if err == nil {
 			t.Errorf("dex truncated to %d of %d bytes: no error", n, len(dex))
 		}
+	}
+}
+
+// TestHostileJobsFail submits hostile uploads as jobs: each fails with a clear error and the
+// Manager keeps serving (a good APK afterwards completes).
+func TestHostileJobsFail(t *testing.T) {
+	leakCheck(t)
+	dex := dexOf(t, readFile(t, "testdata/TC-debug.apk"))
+	m, _ := startManager(t, refactor.Config{Logger: testLogger(t), DisableLink: true, MaxEntryBytes: 1 << 20})
+	tests := []struct {
+		name string
+		apk  []byte
+		msg  string
+	}{
+		{"zip bomb", makeZip(t, entry{name: "classes.dex", data: make([]byte, 4<<20)}), "zip bomb"},
+		{"dot-dot", makeZip(t, entry{name: "../x", data: []byte("x")}, entry{name: "classes.dex", data: dex}), "unsafe zip entry name"},
+		{"truncated dex", makeZip(t, entry{name: "classes.dex", data: dex[:len(dex)-100]}), "malformed dex"},
+		{"good", readFile(t, "testdata/TC-debug.apk"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := m.Submit(context.Background(), bytes.NewReader(tt.apk), "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var j refactor.Job
+			for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(10 * time.Millisecond) {
+				if j, err = m.Job(context.Background(), id); err != nil {
+					t.Fatal(err)
+				}
+				if j.State == refactor.StateDone || j.State == refactor.StateFailed {
+					break
+				}
+			}
+			if tt.msg == "" {
+				if j.State != refactor.StateDone || j.Report == nil {
+					t.Errorf("job = %s %q, want done", j.State, j.Error)
+				}
+				return
+			}
+			if j.State != refactor.StateFailed || !strings.Contains(j.Error, tt.msg) || j.Report != nil {
+				t.Errorf("job = %s %q, want failed with %q", j.State, j.Error, tt.msg)
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  refactor.Config
+		ok   bool
+	}{
+		{"zero is defaults", refactor.Config{}, true},
+		{"negative workers", refactor.Config{Workers: -1}, false},
+		{"negative size", refactor.Config{MaxAPKBytes: -5}, false},
+		{"negative timeout", refactor.Config{LinkTimeout: -time.Second}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := refactor.New(tt.cfg)
+			if (err == nil) != tt.ok {
+				t.Fatalf("New(%+v) = %v, want ok %v", tt.cfg, err, tt.ok)
+			}
+			if m != nil {
+				m.Close()
+			}
+		})
 	}
 }
