@@ -60,7 +60,7 @@ type TaskConfig struct {
 	ID       string
 	App      string
 	RootFS   string   // the image's root file system (read-only inside)
-	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent
+	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent; it speaks on fds 3 (in) and 4 (out)
 	Env      []string
 	MemoryMB int           // memory limit of the whole instance
 	PidsMax  int           // task (thread) limit
@@ -73,7 +73,7 @@ type TaskConfig struct {
 type TaskHandle struct {
 	ID        string
 	Pid       int                // host pid of the guest's main process, 0 if unknown
-	Conn      io.ReadWriteCloser // the agent's framed protocol
+	Conn      io.ReadWriteCloser // the agent's framed protocol: writes reach guest fd 3, reads come from guest fd 4
 	StartedAt time.Time
 }
 

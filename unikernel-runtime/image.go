@@ -36,11 +36,12 @@ type Image struct {
 }
 
 // AgentArgv is the command that starts the agent inside the image with a heap sized for memMB.
+// The agent reads requests from fd 3 and writes replies to fd 4; drivers must provide both.
 func (im *Image) AgentArgv(memMB int) []string {
 	heap := memMB * 3 / 5
 	return []string{"/jre/bin/java", "-Xshare:auto", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
 		fmt.Sprintf("-Xmx%dm", heap), "-Xss1m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
-		"-XX:-UseContainerSupport", "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
+		"-XX:-UseContainerSupport", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=/proc/self/fd/3", "-Dmamoc.out=/proc/self/fd/4", "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
 		"-cp", "/agent/agent.jar", "mamoc.agent.Agent", "/agent/shims.jar"}
 }
 

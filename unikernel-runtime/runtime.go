@@ -353,14 +353,19 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	in.conn = newAgentConn(h.Conn)
 	done := make(chan error, 1)
 	go func() { done <- in.conn.ping() }()
+	pinged := false
 	select {
 	case err = <-done:
+		pinged = true
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
 	if err != nil {
 		_ = rt.drv.StopTask(context.Background(), in.id)
-		<-done
+		_ = h.Conn.Close()
+		if !pinged {
+			<-done
+		}
 		rt.forget(in)
 		return nil, fmt.Errorf("instance %s did not answer: %w (stderr: %s)", in.id, err, in.stderr)
 	}

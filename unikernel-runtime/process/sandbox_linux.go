@@ -128,7 +128,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	if d.prlimit == "" {
 		fp.Missing = append(fp.Missing, "rlimits(no prlimit)")
 	}
-	if _, err := seccompProgram(); err != nil {
+	if _, err := seccompPrograms(); err != nil {
 		fp.Missing = append(fp.Missing, "seccomp("+err.Error()+")")
 	}
 	for _, c := range cgroupControllers {
@@ -149,7 +149,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 
 // StartTask starts the agent under bwrap; the JVM is held until it sits in its cgroup with its rlimits.
 func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
-	prog, err := seccompProgram()
+	progs, err := seccompPrograms()
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +171,33 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		}
 		return r, w, err
 	}
-	secR, secW, err := pipe()
+	// guest fds: 3 protocol in, 4 protocol out; bwrap's own: 5 root, 6.. seccomp, then info, block
+	protoInR, protoInW, err := pipe()
 	if err != nil {
 		return nil, err
+	}
+	protoOutR, protoOutW, err := pipe()
+	if err != nil {
+		return nil, err
+	}
+	// the unprivileged guest reopens its ends through /proc/self/fd, which checks the pipe's mode
+	for _, f := range []*os.File{protoInR, protoOutW} {
+		if err := f.Chmod(0o666); err != nil {
+			return nil, fmt.Errorf("protocol pipe: %w", err)
+		}
+	}
+	var secR []*os.File
+	for _, prog := range progs {
+		r, w, err := pipe()
+		if err != nil {
+			return nil, err
+		}
+		// a filter is a few hundred bytes: it fits in the pipe buffer
+		if _, err := w.Write(prog); err != nil {
+			return nil, fmt.Errorf("seccomp pipe: %w", err)
+		}
+		_ = w.Close()
+		secR = append(secR, r)
 	}
 	infoR, infoW, err := pipe()
 	if err != nil {
@@ -189,9 +213,16 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	}
 	args := []string{"--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
 		"--uid", "65534", "--gid", "65534", "--hostname", "mamoc",
-		"--ro-bind-fd", "3", "/", "--size", strconv.Itoa(tmpMB << 20), "--tmpfs", "/tmp",
+		"--ro-bind-fd", "5", "/", "--size", strconv.Itoa(tmpMB << 20), "--tmpfs", "/tmp",
 		"--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--cap-drop", "ALL",
-		"--seccomp", "4", "--info-fd", "5", "--block-fd", "6", "--"}
+	}
+	files := []*os.File{protoInR, protoOutW, root}
+	for _, r := range secR {
+		args = append(args, "--add-seccomp-fd", strconv.Itoa(3+len(files)))
+		files = append(files, r)
+	}
+	args = append(args, "--info-fd", strconv.Itoa(3+len(files)), "--block-fd", strconv.Itoa(4+len(files)), "--")
+	files = append(files, infoW, blockR)
 	args = append(args, cfg.Argv...)
 	cpu := int64(cfg.CPUTime / time.Second)
 	if cpu <= 0 {
@@ -203,29 +234,18 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		fmt.Sprintf("--cpu=%d:%d", cpu, cpu), "--core=0:0", "--nproc=16384:16384", "--", d.cfg.Bwrap}
 	cmd := exec.Command(d.prlimit, append(rl, args...)...)
 	cmd.Env = append([]string{"PATH=/jre/bin", "HOME=/tmp", "LANG=C.UTF-8"}, cfg.Env...)
-	cmd.ExtraFiles = []*os.File{root, secR, infoW, blockR}
+	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if os.Geteuid() == 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(d.cfg.HostUID), Gid: uint32(d.cfg.HostUID)}
 	}
 	if cfg.Stderr != nil {
 		cmd.Stderr = cfg.Stderr
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+		cmd.Stdout = cfg.Stderr
 	}
 	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := secW.Write(prog); err != nil {
-		cg.remove()
-		return nil, fmt.Errorf("seccomp pipe: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
 		cg.remove()
@@ -245,11 +265,18 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		}
 		close(t.done)
 	}()
-	_ = secW.Close()
-	_ = infoW.Close()
-	_ = secR.Close()
-	_ = blockR.Close()
+	// the parent keeps protoInW, protoOutR, infoR and blockW; the child has its copies
+	closers = closers[:0]
+	for _, f := range append(files, infoR, blockW) {
+		if f != infoR && f != blockW && f != root {
+			_ = f.Close()
+		}
+	}
+	defer infoR.Close()
+	defer blockW.Close()
 	fail := func(err error) (*unikernel.TaskHandle, error) {
+		_ = protoInW.Close()
+		_ = protoOutR.Close()
 		t.kill()
 		<-t.done
 		t.cleanup()
@@ -267,10 +294,12 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	d.tasks[cfg.ID] = t
 	d.mu.Unlock()
 	if _, err := blockW.Write([]byte{1}); err != nil {
+		_ = protoInW.Close()
+		_ = protoOutR.Close()
 		_ = d.StopTask(context.Background(), cfg.ID)
 		return nil, fmt.Errorf("release sandbox: %w", err)
 	}
-	return &unikernel.TaskHandle{ID: cfg.ID, Pid: pid, Conn: &conn{Reader: stdout, w: stdin, r: stdout}, StartedAt: time.Now()}, nil
+	return &unikernel.TaskHandle{ID: cfg.ID, Pid: pid, Conn: &conn{Reader: protoOutR, w: protoInW, r: protoOutR}, StartedAt: time.Now()}, nil
 }
 
 func readChildPid(ctx context.Context, r *os.File) (int, error) {

@@ -62,16 +62,25 @@ func (d *FakeDriver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = cfg.Stderr
+	cmd.Stdout = cfg.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	in, err := cmd.StdinPipe()
+	inR, in, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
+	out, outW, err := os.Pipe()
 	if err != nil {
+		inR.Close()
+		in.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.ExtraFiles = []*os.File{inR, outW} // guest fds 3 and 4
+	err = cmd.Start()
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		in.Close()
+		out.Close()
 		return nil, err
 	}
 	t := &fakeTask{cmd: cmd, done: make(chan struct{})}

@@ -30,8 +30,11 @@ public final class Agent {
 
     public static void main(String[] args) throws Exception {
         String shims = args.length > 0 ? args[0] : "/agent/shims.jar";
-        InputStream rin = new FileInputStream(FileDescriptor.in);
-        OutputStream rout = new FileOutputStream(FileDescriptor.out);
+        // The protocol runs on the files named by mamoc.in/mamoc.out (fds 3 and 4, see Image.AgentArgv),
+        // so nothing the JVM or a task prints on stdout can corrupt it.
+        String pin = System.getProperty("mamoc.in", ""), pout = System.getProperty("mamoc.out", "");
+        InputStream rin = pin.isEmpty() ? new FileInputStream(FileDescriptor.in) : new FileInputStream(pin);
+        OutputStream rout = pout.isEmpty() ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(pout);
         Agent a = new Agent(rin, rout, shims);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         System.setOut(new PrintStream(a.capture.out, true, StandardCharsets.UTF_8));
@@ -216,7 +219,7 @@ public final class Agent {
         if (cause instanceof OutOfMemoryError) {
             res.status = ST_LIMIT;
             res.errClass = cause.getClass().getName();
-            res.errMsg = "memory limit: " + cause.getMessage();
+            res.errMsg = String.valueOf(cause.getMessage());
         } else if (cause instanceof Capture.OutputLimitError) {
             res.status = ST_LIMIT;
             res.errClass = "mamoc.OutputLimit";
