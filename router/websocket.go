@@ -1,10 +1,13 @@
 package router
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gammazero/nexus/v3/transport"
@@ -76,7 +79,7 @@ func (h *wsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if keepAlive < 0 {
 		keepAlive = 0
 	}
-	peer := transport.NewWebsocketPeer(conn, proto.serializer, proto.payloadType, stdLogger{h.r.log}, keepAlive, h.r.cfg.OutQueueSize)
+	peer := transport.NewWebsocketPeer(newSyncConn(conn), proto.serializer, proto.payloadType, stdLogger{h.r.log}, keepAlive, h.r.cfg.OutQueueSize)
 	details := wamp.Dict{"auth": wamp.Dict{}, "protocol": proto.name, "peer": req.RemoteAddr}
 	if err := h.r.nx.AttachClient(peer, details); err != nil {
 		h.r.log.Debug("attach websocket client", "remote", req.RemoteAddr, "err", err)
@@ -128,3 +131,85 @@ func rawSocketLimit(n int) int {
 }
 
 func deadline() time.Time { return time.Now().Add(time.Second) }
+
+// syncConn mends two faults of nexus v3.3.0's WebSocket peer:
+//   - a data race: its send goroutine sets the ping and pong handlers while its receive
+//     goroutine may already be reading a ping. Here the handlers are set on gorilla's
+//     connection once, before any goroutine starts, and dispatch through atomics to whatever
+//     nexus installs later;
+//   - an unclean close: it sends a close frame and drops the TCP connection at once, so
+//     clients (autobahn-python) may see an abnormal closure. Here Close waits up to
+//     closeWait for the client's close frame first.
+type syncConn struct {
+	*websocket.Conn
+	ping atomic.Pointer[func(string) error]
+	pong atomic.Pointer[func(string) error]
+
+	closeSent  atomic.Bool
+	peerClosed chan struct{} // closed when the client's close frame arrives or reading fails
+	once       sync.Once
+}
+
+// closeWait bounds how long Close waits for the client to answer our close frame.
+const closeWait = time.Second
+
+func newSyncConn(c *websocket.Conn) *syncConn {
+	s := &syncConn{Conn: c, peerClosed: make(chan struct{})}
+	c.SetCloseHandler(func(code int, _ string) error {
+		s.markClosed()
+		if !s.closeSent.Load() {
+			_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), deadline())
+		}
+		return nil
+	})
+	c.SetPingHandler(func(data string) error {
+		if h := s.ping.Load(); h != nil {
+			return (*h)(data)
+		}
+		err := c.WriteControl(websocket.PongMessage, []byte(data), deadline())
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	c.SetPongHandler(func(data string) error {
+		if h := s.pong.Load(); h != nil {
+			return (*h)(data)
+		}
+		return nil
+	})
+	return s
+}
+
+func (s *syncConn) SetPingHandler(h func(string) error) { s.ping.Store(&h) }
+func (s *syncConn) SetPongHandler(h func(string) error) { s.pong.Store(&h) }
+
+func (s *syncConn) markClosed() { s.once.Do(func() { close(s.peerClosed) }) }
+
+// ReadMessage reads the next message; once reading fails, Close need not wait.
+func (s *syncConn) ReadMessage() (int, []byte, error) {
+	mt, p, err := s.Conn.ReadMessage()
+	if err != nil {
+		s.markClosed()
+	}
+	return mt, p, err
+}
+
+// WriteControl notes a close frame sent to the client.
+func (s *syncConn) WriteControl(messageType int, data []byte, dl time.Time) error {
+	if messageType == websocket.CloseMessage {
+		s.closeSent.Store(true)
+	}
+	return s.Conn.WriteControl(messageType, data, dl)
+}
+
+// Close closes the connection, after the client's close frame when we sent ours.
+func (s *syncConn) Close() error {
+	if s.closeSent.Load() {
+		select {
+		case <-s.peerClosed:
+		case <-time.After(closeWait):
+		}
+	}
+	return s.Conn.Close()
+}
