@@ -49,12 +49,14 @@ type graph struct {
 	// dirty holds, per class, the first reference in any of its methods to an API a plain JVM
 	// lacks (device-bound, or outside the JDK): verifying the class may then fail.
 	dirty map[*dexClass]string
+	// runtimeShims are the classes (and their methods; nil = all) the runtime supplies.
+	runtimeShims map[string][]string
 }
 
 // buildGraph links the classes of all DEX files. A class defined twice (multidex) keeps the first.
-func buildGraph(ctx context.Context, files []*dexFile, r *rules) (*graph, error) {
+func buildGraph(ctx context.Context, files []*dexFile, r *rules, shims map[string][]string) (*graph, error) {
 	g := &graph{classes: map[string]*dexClass{}, byMethod: map[*dexMethod]int{}, byClass: map[*dexClass]int{},
-		subs: map[string][]*dexClass{}, rules: r, touches: map[*dexClass]*touch{}, dirty: map[*dexClass]string{}, shims: map[int][]string{}}
+		subs: map[string][]*dexClass{}, rules: r, runtimeShims: shims, touches: map[*dexClass]*touch{}, dirty: map[*dexClass]string{}, shims: map[int][]string{}}
 	for _, f := range files {
 		for _, c := range f.Classes {
 			if _, dup := g.classes[c.Name]; dup {
@@ -111,7 +113,11 @@ type touch struct {
 // reference kind ("" for native code and unsupported instructions).
 func (g *graph) block(id int, cat category, kind, reason, target, class string) {
 	n := g.nodes[id]
-	if kind != "" && (cat == catDevice || !onJVM(class)) {
+	method := ""
+	if kind == "call" {
+		method = target[strings.LastIndexByte(target, '.')+1:]
+	}
+	if kind != "" && (cat == catDevice || !onJVM(class) && !g.shimmed(class, method)) {
 		if _, ok := g.dirty[n.class]; !ok {
 			g.dirty[n.class] = "references " + target + " (" + cat.String() + ")"
 		}
@@ -520,6 +526,23 @@ func (g *graph) loadable(nodes []int) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// shimmed reports whether the runtime supplies class (and method, when not "").
+func (g *graph) shimmed(class, method string) bool {
+	methods, ok := g.runtimeShims[class]
+	if !ok {
+		return false
+	}
+	if method == "" || methods == nil {
+		return true
+	}
+	for _, m := range methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
 }
 
 // onJVM reports whether an external class ships with a standard JDK.

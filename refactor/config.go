@@ -53,6 +53,31 @@ type Config struct {
 	LinkTimeout time.Duration `json:"link_timeout"`
 	// MaxJarBytes limits enjarify's output jar; default 256 MiB.
 	MaxJarBytes int64 `json:"max_jar_bytes"`
+	// Shims are the Android-only classes the runtime supplies (its shims jar), each with the
+	// method names its stub implements (nil: all). A procedure is registered only when every
+	// Android-only class it can reach is here. Nil means DefaultShims(); an empty map means none.
+	Shims map[string][]string `json:"shims"`
+}
+
+// DefaultShims returns the stubs of the mamoc runtime's shims jar
+// (unikernel-runtime/shims/src): Log, Pair, SparseArray, Base64, the pure part of TextUtils
+// and org.json.
+func DefaultShims() map[string][]string {
+	return map[string][]string{
+		"android.util.Log":         {"d", "e", "getStackTraceString", "i", "isLoggable", "println", "v", "w", "wtf"},
+		"android.util.Pair":        {"<init>", "create", "equals", "hashCode", "toString"},
+		"android.util.SparseArray": {"<init>", "append", "clear", "clone", "contains", "delete", "get", "indexOfKey", "keyAt", "put", "remove", "size", "toString", "valueAt"},
+		"android.util.Base64":      {"decode", "encode", "encodeToString"},
+		"android.text.TextUtils":   {"equals", "getTrimmedLength", "htmlEncode", "isDigitsOnly", "isEmpty", "join", "split"},
+		"org.json.JSONArray": {"<init>", "get", "getBoolean", "getDouble", "getInt", "getJSONArray", "getJSONObject", "getLong", "getString",
+			"isNull", "join", "length", "opt", "optBoolean", "optDouble", "optInt", "optJSONArray", "optJSONObject", "optLong", "optString",
+			"put", "remove", "toString"},
+		"org.json.JSONException": {"<init>"},
+		"org.json.JSONObject": {"<init>", "accumulate", "equals", "get", "getBoolean", "getDouble", "getInt", "getJSONArray", "getJSONObject",
+			"getLong", "getString", "has", "hashCode", "isNull", "keys", "length", "names", "numberToString", "opt", "optBoolean", "optDouble",
+			"optInt", "optJSONArray", "optJSONObject", "optLong", "optString", "put", "putOpt", "quote", "remove", "toString", "wrap"},
+		"org.json.JSONTokener": {"<init>", "more", "nextClean", "nextString", "nextValue", "syntaxError", "toString"},
+	}
 }
 
 func (c *Config) setDefaults() {
@@ -97,6 +122,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxJarBytes == 0 {
 		c.MaxJarBytes = 256 << 20
+	}
+	if c.Shims == nil {
+		c.Shims = DefaultShims()
 	}
 }
 

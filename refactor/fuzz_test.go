@@ -61,7 +61,7 @@ func FuzzDEX(f *testing.F) {
 		if err != nil {
 			return
 		}
-		g, err := buildGraph(ctx, []*dexFile{df}, defaultRules)
+		g, err := buildGraph(ctx, []*dexFile{df}, defaultRules, DefaultShims())
 		if err != nil {
 			t.Fatalf("buildGraph: %v", err)
 		}

@@ -57,7 +57,16 @@ func stageLink(ctx context.Context, r *run) error {
 	keep := r.graph.jarClasses(r.graph.closureClasses(r.roots))
 	classes := sortedKeys(keep)
 	key := linkKey(r.sum, classes)
-	info := &LinkInfo{Classes: len(classes)}
+	shims := map[string]bool{}
+	for _, id := range r.roots {
+		for s := range r.graph.nodes[id].needs {
+			shims[s] = true
+		}
+	}
+	info := &LinkInfo{Classes: len(classes), Shims: sortedKeys(shims)}
+	if len(info.Shims) == 0 {
+		info.Shims = nil
+	}
 	rep.Link = info
 	if jar, ok := r.linker.cached(ctx, key); ok {
 		r.jar = jar
@@ -92,7 +101,7 @@ func stageRegister(ctx context.Context, r *run) error {
 		rep.Link.Note = "no registrar configured: procedures listed, not registered"
 		return nil
 	}
-	app := AppInfo{APKSHA256: r.sum, JarSHA256: rep.Link.JarSHA256}
+	app := AppInfo{APKSHA256: r.sum, JarSHA256: rep.Link.JarSHA256, Shims: rep.Link.Shims}
 	if rep.Manifest != nil {
 		app.Package, app.Version = rep.Manifest.Package, rep.Manifest.VersionName
 	}

@@ -230,6 +230,7 @@ func (m *Manager) process(ctx context.Context, id string) {
 			return fmt.Errorf("load apk: %w", err)
 		}
 		r := newRun(apk, m.cfg.limits())
+		r.shims = m.cfg.Shims
 		r.report.Stages = j.Report.Stages
 		r.linker, r.jobID = m.linker, id
 		stages := analysisStages

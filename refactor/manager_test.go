@@ -71,18 +71,29 @@ func requireTools(t *testing.T, tools ...string) {
 	}
 }
 
-// harness compiles the Java harness once per test into a temp dir.
-func harness(t *testing.T) string {
+// harness compiles the Java harness into a temp dir, with the runtime's shim stubs
+// (unikernel-runtime/shims/src) when they exist, and returns the dir and the Config.Shims that
+// match (nil = DefaultShims when the stubs were compiled, none otherwise).
+func harness(t *testing.T) (string, map[string][]string) {
 	t.Helper()
 	dir := t.TempDir()
 	src, err := filepath.Abs("testdata/harness/Harness.java")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
+	args := []string{"-d", dir, src}
+	shims := map[string][]string{}
+	filepath.WalkDir(filepath.Join("..", "unikernel-runtime", "shims", "src"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".java") {
+			args = append(args, p)
+			shims = nil
+		}
+		return nil
+	})
+	if out, err := exec.Command("javac", args...).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
-	return dir
+	return dir, shims
 }
 
 // call runs one registered static procedure in a JVM (with -Xverify:all) and returns its output.
@@ -259,7 +270,7 @@ func TestUploadLinkCall(t *testing.T) {
 	if err := os.WriteFile(jarPath, jar, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	classes := harness(t)
+	classes, _ := harness(t)
 	hexs := func(s string) string { return hex.EncodeToString([]byte(s)) }
 	tests := []struct {
 		proc string
@@ -363,7 +374,8 @@ func TestCorpusJobs(t *testing.T) {
 		t.Fatalf("no APKs in %s", dir)
 	}
 	reg := &multiRegistrar{jars: map[string][]byte{}, procs: map[string][]refactor.Procedure{}}
-	m, _ := startManager(t, refactor.Config{Logger: testLogger(t), Registrar: reg, Workers: 2})
+	classes, shims := harness(t)
+	m, _ := startManager(t, refactor.Config{Logger: testLogger(t), Registrar: reg, Workers: 2, Shims: shims})
 	ids := map[string]string{}
 	for _, p := range apks {
 		f, err := os.Open(p)
@@ -377,7 +389,6 @@ func TestCorpusJobs(t *testing.T) {
 		}
 		ids[filepath.Base(p)] = id
 	}
-	classes := harness(t)
 	for name, id := range ids {
 		var j refactor.Job
 		deadline := time.Now().Add(3 * time.Minute)

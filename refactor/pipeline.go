@@ -23,6 +23,7 @@ type Stage struct {
 // run is the state one job's stages share.
 type run struct {
 	lim      limits
+	shims    map[string][]string // Config.Shims
 	apk      []byte
 	sum      string
 	arc      *archive
@@ -118,6 +119,7 @@ func Analyze(ctx context.Context, apk []byte, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("%w: apk is %d bytes, limit %d", ErrTooLarge, len(apk), cfg.MaxAPKBytes)
 	}
 	r := newRun(apk, cfg.limits())
+	r.shims = cfg.Shims
 	if err := runStages(ctx, r, analysisStages, nil); err != nil {
 		return nil, err
 	}
@@ -170,7 +172,7 @@ func stageDEX(ctx context.Context, r *run) error {
 }
 
 func stageGraph(ctx context.Context, r *run) error {
-	g, err := buildGraph(ctx, r.dex, defaultRules)
+	g, err := buildGraph(ctx, r.dex, defaultRules, r.shims)
 	if err != nil {
 		return err
 	}

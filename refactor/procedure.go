@@ -40,6 +40,8 @@ type AppInfo struct {
 	Version   string `json:"version,omitempty"`
 	APKSHA256 string `json:"apk_sha256"`
 	JarSHA256 string `json:"jar_sha256"`
+	// Shims are the runtime shim classes (Config.Shims) the procedures can reach.
+	Shims []string `json:"shims,omitempty"`
 }
 
 // Registrar registers linked procedures with the runtime. The server implements it: the runtime

@@ -80,14 +80,15 @@ type SkippedMethod struct {
 
 // LinkInfo describes the JVM bytecode produced for the procedures.
 type LinkInfo struct {
-	JarSHA256  string  `json:"jar_sha256,omitempty"`
-	JarBytes   int     `json:"jar_bytes,omitempty"`
-	Classes    int     `json:"classes"`
-	Cached     bool    `json:"cached,omitempty"`
-	Registered bool    `json:"registered"`
-	Error      string  `json:"error,omitempty"`
-	Note       string  `json:"note,omitempty"`
-	Seconds    float64 `json:"seconds"`
+	JarSHA256  string   `json:"jar_sha256,omitempty"`
+	JarBytes   int      `json:"jar_bytes,omitempty"`
+	Classes    int      `json:"classes"`
+	Shims      []string `json:"shims,omitempty"`
+	Cached     bool     `json:"cached,omitempty"`
+	Registered bool     `json:"registered"`
+	Error      string   `json:"error,omitempty"`
+	Note       string   `json:"note,omitempty"`
+	Seconds    float64  `json:"seconds"`
 }
 
 // StageTiming is the wall time of one pipeline stage.
