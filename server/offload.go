@@ -115,9 +115,19 @@ func (o *offload) register(ctx context.Context, t *task) error {
 		return nil
 	}
 	proc := t.Procedure
-	err := o.sess.Register(proc, func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 		return o.onTaskCall(ctx, proc, inv)
-	}, wamp.Dict{wamp.OptDiscloseCaller: true, wamp.OptInvoke: wamp.InvokeRoundRobin})
+	}
+	if t.Kind == repository.TaskDexStatic {
+		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+			cur, ok := o.tasks.lookup(proc)
+			if !ok {
+				return invokeError(fmt.Errorf("task %s: %w", proc, errNotFound))
+			}
+			return o.onStaticCall(ctx, cur, inv)
+		}
+	}
+	err := o.sess.Register(proc, handler, wamp.Dict{wamp.OptDiscloseCaller: true, wamp.OptInvoke: wamp.InvokeRoundRobin})
 	if err != nil {
 		return err
 	}

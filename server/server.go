@@ -16,6 +16,7 @@ import (
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
@@ -33,6 +34,8 @@ type Server struct {
 	repo    *repository.DB     // nil in router-only mode
 	rt      *unikernel.Runtime // nil in router-only mode
 	off     *offload           // nil in router-only mode
+	mgr     *refactor.Manager  // nil in router-only mode
+	apps    *apps              // nil in router-only mode
 
 	ready chan struct{} // closed once the server manager serves
 
@@ -207,6 +210,13 @@ func (s *Server) Run(ctx context.Context) error {
 			defer wg.Done()
 			s.stats.run(runCtx, sess)
 		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.mgr.Run(runCtx); err != nil && !errors.Is(err, refactor.ErrClosed) && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("refactor jobs: %w", err)
+			}
+		}()
 	}
 	close(s.ready)
 	var runErr error
@@ -268,6 +278,15 @@ func (s *Server) openBackends(ctx context.Context) error {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
 	s.off = newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	s.apps = &apps{}
+	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
+		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.mgr, s.apps.mgr = mgr, mgr
+	s.mu.Unlock()
 	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
 	if err != nil {
 		return err
@@ -283,6 +302,9 @@ func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error 
 	if err := s.stats.register(sess); err != nil {
 		return err
 	}
+	if err := s.apps.register(sess); err != nil {
+		return err
+	}
 	return s.off.start(ctx, sess)
 }
 
@@ -291,6 +313,16 @@ func (s *Server) mux() *http.ServeMux {
 	m := http.NewServeMux()
 	m.Handle("/ws", s.router.Handler())
 	m.Handle("/ws/", s.router.Handler())
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		mgr := s.mgr
+		s.mu.Unlock()
+		if mgr == nil {
+			http.Error(w, "mamoc: this node runs only the router; the HTTP API is on the server nodes", http.StatusServiceUnavailable)
+			return
+		}
+		mgr.Handler().ServeHTTP(w, r)
+	})
 	m.HandleFunc("GET /info", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
@@ -344,6 +376,9 @@ func (s *Server) shutdown() {
 	}
 	if s.off != nil {
 		s.off.wait()
+	}
+	if s.mgr != nil {
+		_ = s.mgr.Close()
 	}
 	if s.rt != nil {
 		_ = s.rt.Close()

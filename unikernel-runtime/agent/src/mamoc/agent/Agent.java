@@ -175,6 +175,16 @@ public final class Agent {
                 Invoker.Choice<Method> ch = Invoker.pickMethod(c, method, types, args, app);
                 isVoid = ch.member.getReturnType() == void.class;
                 ret = ch.member.invoke(null, ch.args);
+                if (isVoid) {
+                    // An in-place algorithm (RC4, sorting an int[]) returns nothing: its array
+                    // arguments, as they are after the call, are its result.
+                    java.util.List<Object> arrays = new java.util.ArrayList<>();
+                    for (Object a : ch.args) if (a != null && a.getClass().isArray()) arrays.add(a);
+                    if (!arrays.isEmpty()) {
+                        ret = arrays.toArray();
+                        isVoid = false;
+                    }
+                }
             }
             res.execNanos = System.nanoTime() - t0;
             res.isVoid = isVoid;

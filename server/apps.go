@@ -1,0 +1,272 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	nxclient "github.com/gammazero/nexus/v3/client"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/refactor"
+	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/router"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+// APK refactoring procedures and topic.
+const (
+	ProcAppUpload    = "mamoc.app.upload"
+	ProcJobGet       = "mamoc.job.get"
+	TopicJobProgress = "mamoc.job.progress"
+)
+
+// refactorStore keeps refactor jobs in the repository: APKs and jars as blobs, job rows in
+// the jobs table, the report as a JSON blob.
+type refactorStore struct{ repo *repository.DB }
+
+var _ refactor.Store = refactorStore{}
+
+func (s refactorStore) PutBlob(ctx context.Context, sum string, data []byte) error {
+	_, err := s.repo.PutBlobVerified(ctx, sum, bytes.NewReader(data))
+	return err
+}
+
+func (s refactorStore) Blob(ctx context.Context, sum string) ([]byte, error) {
+	b, err := s.repo.GetBlob(ctx, sum)
+	if errors.Is(err, repository.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", refactor.ErrBlobNotFound, sum)
+	}
+	return b, err
+}
+
+// jobMeta is what the jobs table has no column for; it is kept in the report blob.
+type jobMeta struct {
+	Job refactor.Job `json:"job"`
+}
+
+func (s refactorStore) PutJob(ctx context.Context, j refactor.Job) error {
+	meta, err := json.Marshal(jobMeta{Job: j})
+	if err != nil {
+		return fmt.Errorf("encode job %s: %w", j.ID, err)
+	}
+	b, err := s.repo.PutBlobBytes(ctx, meta)
+	if err != nil {
+		return err
+	}
+	row := repository.Job{ID: j.ID, APKSHA256: j.APKSHA256, State: repository.JobState(j.State), Progress: j.Progress,
+		Stage: j.Stage, ReportSHA256: b.SHA256, Error: j.Error}
+	if _, err := s.repo.GetJob(ctx, j.ID); errors.Is(err, repository.ErrNotFound) {
+		_, err = s.repo.CreateJob(ctx, row)
+		return err
+	}
+	_, err = s.repo.UpdateJob(ctx, row)
+	return err
+}
+
+func (s refactorStore) Job(ctx context.Context, id string) (refactor.Job, error) {
+	row, err := s.repo.GetJob(ctx, id)
+	if errors.Is(err, repository.ErrNotFound) {
+		return refactor.Job{}, fmt.Errorf("%w: %s", refactor.ErrJobNotFound, id)
+	}
+	if err != nil {
+		return refactor.Job{}, err
+	}
+	b, err := s.repo.GetBlob(ctx, row.ReportSHA256)
+	if err != nil {
+		return refactor.Job{}, fmt.Errorf("job %s: %w", id, err)
+	}
+	var meta jobMeta
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return refactor.Job{}, fmt.Errorf("decode job %s: %w", id, err)
+	}
+	return meta.Job, nil
+}
+
+func (s refactorStore) JobByAPK(ctx context.Context, sum string) (refactor.Job, error) {
+	jobs, err := s.repo.ListJobs(ctx)
+	if err != nil {
+		return refactor.Job{}, err
+	}
+	var best *repository.Job
+	for i := range jobs {
+		if jobs[i].APKSHA256 == sum && (best == nil || jobs[i].UpdatedAt.After(best.UpdatedAt)) {
+			best = &jobs[i]
+		}
+	}
+	if best == nil {
+		return refactor.Job{}, fmt.Errorf("%w: apk %s", refactor.ErrJobNotFound, sum)
+	}
+	return s.Job(ctx, best.ID)
+}
+
+// RegisterProcedures registers an analysed app's linked procedures: MAMoC-shaped classes under
+// their FQCN with MAMoC's call shape, public static methods under mamoc.app.<pkg>.<Class>.<m>.
+// They run in the runtime like any task, from the app's jar, with no compile step.
+func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, jar []byte, procs []refactor.Procedure) error {
+	art, err := unikernel.ArtifactFromJar(jar)
+	if err != nil {
+		return fmt.Errorf("load jar of %s: %w", app.Package, err)
+	}
+	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
+	var errs []error
+	for _, p := range procs {
+		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
+			Procedure: p.Name, Kind: repository.TaskDexClass}
+		if p.Kind == refactor.KindStatic {
+			t.Kind, t.Method = repository.TaskDexStatic, p.Method
+		}
+		rec, err := o.repo.PutTask(ctx, repository.Task{FQCN: p.Class, Method: t.Method, App: app.Package, Kind: t.Kind,
+			SourceSHA256: app.APKSHA256, ArtifactSHA256: app.JarSHA256, ParamTypes: p.Params, ReturnType: p.Returns,
+			Offloadable: true})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record %s: %w", p.Name, err))
+			continue
+		}
+		t.repoID = rec.ID
+		o.tasks.bind(t)
+		if err := o.register(ctx, t); err != nil {
+			errs = append(errs, fmt.Errorf("register %s: %w", p.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func shortHash(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// onStaticCall serves mamoc.app.<pkg>.<Class>.<method>: args are the method's parameters in
+// order, converted by the DEX signature; the result is the return value (byte[] as base64),
+// with kwargs {output, exec_time_s, execution_id}.
+func (o *offload) onStaticCall(ctx context.Context, t *task, inv *wamp.Invocation) nxclient.InvokeResult {
+	from := callerOf(inv.Details, "caller")
+	res, err := o.run(ctx, runRequest{Task: t, Params: inv.Arguments, Namespace: from.namespace(),
+		CallerAuthID: from.authid, CallerSession: from.session, Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		return invokeError(err)
+	}
+	var args wamp.List
+	if !res.Void {
+		args = wamp.List{res.Value}
+	}
+	return nxclient.InvokeResult{Args: args, Kwargs: wamp.Dict{"output": res.Output, "exec_time_s": res.ExecTime.Seconds(),
+		"execution_id": res.ExecutionID}}
+}
+
+// apps serves APK uploads over WAMP and publishes job progress.
+type apps struct {
+	mgr  *refactor.Manager
+	sess *nxclient.Client
+}
+
+// register offers mamoc.app.upload and mamoc.job.get on sess.
+func (a *apps) register(sess *nxclient.Client) error {
+	a.sess = sess
+	if err := sess.Register(ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		return fmt.Errorf("register %s: %w", ProcAppUpload, err)
+	}
+	if err := sess.Register(ProcJobGet, a.jobGet, nil); err != nil {
+		return fmt.Errorf("register %s: %w", ProcJobGet, err)
+	}
+	return nil
+}
+
+// upload is mamoc.app.upload args [apk bytes] → kwargs {job}. The router allows it only to
+// the refactor roles.
+func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	if len(inv.Arguments) != 1 {
+		return invokeError(badArg("mamoc.app.upload needs args [apk bytes]"))
+	}
+	apk, ok := inv.Arguments[0].([]byte)
+	if !ok {
+		return invokeError(badArg("the APK must be bytes, not %T", inv.Arguments[0]))
+	}
+	from := callerOf(inv.Details, "caller")
+	id, err := a.mgr.Submit(ctx, bytes.NewReader(apk), from.authid)
+	if err != nil {
+		return invokeError(refactorError(err))
+	}
+	return nxclient.InvokeResult{Kwargs: wamp.Dict{"job": id}}
+}
+
+// jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
+func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	id := asString(inv.ArgumentsKw["id"])
+	if id == "" && len(inv.Arguments) > 0 {
+		id = asString(inv.Arguments[0])
+	}
+	j, err := a.mgr.Job(ctx, id)
+	if err != nil {
+		return invokeError(refactorError(err))
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return invokeError(err)
+	}
+	var kw wamp.Dict
+	if err := json.Unmarshal(b, &kw); err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: kw}
+}
+
+// progress publishes a job's progress on mamoc.job.progress [job] {state, stage, progress, error}.
+func (a *apps) progress(p refactor.Progress) {
+	if a.sess == nil {
+		return
+	}
+	_ = a.sess.Publish(TopicJobProgress, nil, wamp.List{p.JobID},
+		wamp.Dict{"state": string(p.State), "stage": p.Stage, "progress": p.Progress, "error": p.Error})
+}
+
+// refactorError maps refactor's errors onto the server's sentinels.
+func refactorError(err error) error {
+	switch {
+	case errors.Is(err, refactor.ErrJobNotFound):
+		return fmt.Errorf("%w: %w", errNotFound, err)
+	case errors.Is(err, refactor.ErrTooLarge):
+		return fmt.Errorf("%w: %w", errTooLarge, err)
+	case errors.Is(err, refactor.ErrQueueFull):
+		return fmt.Errorf("%w: %w", unikernel.ErrBusy, err)
+	}
+	return err
+}
+
+// authorizeUpload admits an HTTP upload from a user whose role may refactor: HTTP Basic
+// (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
+	allowed := map[string]bool{router.RoleAdmin: true}
+	for _, role := range s.cfg.Router.RefactorRoles {
+		allowed[role] = true
+	}
+	match := func(u router.User, secret string) bool {
+		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
+	}
+	if id, secret, ok := r.BasicAuth(); ok {
+		for _, u := range s.cfg.Router.Users {
+			if u.AuthID == id && match(u, secret) && allowed[u.Role] {
+				return u.AuthID, true
+			}
+		}
+		return "", false
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		for _, u := range s.cfg.Router.Users {
+			if match(u, tok) && allowed[u.Role] {
+				return u.AuthID, true
+			}
+		}
+	}
+	return "", false
+}
+
+func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
