@@ -23,7 +23,7 @@ import (
 var imageSources embed.FS
 
 // imageRecipe changes whenever the build steps below change.
-const imageRecipe = "mamoc-image-v1"
+const imageRecipe = "mamoc-image-v2"
 
 // imageModules are the JDK modules linked into the image's JRE.
 var imageModules = []string{"java.base", "java.compiler", "jdk.compiler", "jdk.zipfs", "java.logging", "java.xml"}
@@ -36,13 +36,14 @@ type Image struct {
 }
 
 // AgentArgv is the command that starts the agent inside the image with a heap sized for memMB.
-// The agent reads requests from fd 3 and writes replies to fd 4; drivers must provide both.
+// The agent reads requests from fd 3 and writes replies to fd 4; drivers must provide both and
+// run it with / of the image as working directory (the class path is relative, for AppCDS).
 func (im *Image) AgentArgv(memMB int) []string {
 	heap := memMB * 3 / 5
-	return []string{"/jre/bin/java", "-Xshare:auto", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
+	return []string{"/jre/bin/java", "-Xshare:auto", "-XX:SharedArchiveFile=/agent/agent.jsa", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
 		fmt.Sprintf("-Xmx%dm", heap), "-Xss1m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
 		"-XX:-UseContainerSupport", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=/proc/self/fd/3", "-Dmamoc.out=/proc/self/fd/4", "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
-		"-cp", "/agent/agent.jar", "mamoc.agent.Agent", "/agent/shims.jar"}
+		"-cp", "agent/agent.jar", "mamoc.agent.Agent", "/agent/shims.jar"}
 }
 
 // BuildImage builds the base image into dir (once per content hash) and returns it.
@@ -191,6 +192,20 @@ func buildInto(ctx context.Context, tmp, jdk string) error {
 		return err
 	}
 	if err := run(ctx, tmp, filepath.Join(jre, "bin", "java"), "-Xshare:dump", "-XX:+UseSerialGC"); err != nil {
+		return err
+	}
+	// AppCDS: archive the agent's classes (already verified) on top of the default archive. The class
+	// path is relative (agent/agent.jar, the guest runs in /) so the archive matches inside the sandbox.
+	warm := filepath.Join(tmp, "warmup.bin")
+	var frames []byte
+	for _, op := range []byte{opPing, opStats, opExit} {
+		frames = append(frames, 0, 0, 0, 1, op)
+	}
+	if err := os.WriteFile(warm, frames, 0o644); err != nil {
+		return err
+	}
+	if err := run(ctx, rootfs, filepath.Join(jre, "bin", "java"), "-XX:ArchiveClassesAtExit=agent/agent.jsa", "-XX:+UseSerialGC",
+		"-Dmamoc.in="+warm, "-Dmamoc.out=/dev/null", "-cp", "agent/agent.jar", "mamoc.agent.Agent", "agent/shims.jar"); err != nil {
 		return err
 	}
 	return filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {

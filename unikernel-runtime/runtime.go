@@ -140,6 +140,9 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("unikernel config: %w", err)
 	}
+	if drv == nil {
+		return nil, fmt.Errorf("nil driver: %w", ErrUnknownDriver)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{cfg: cfg, log: cfg.Logger.With("component", "unikernel", "driver", cfg.Driver), drv: drv, store: store,
 		ctx: ctx, cancel: cancel, insts: map[string]*instance{}, perApp: map[string]int{}, bootingBy: map[string]int{}}

@@ -189,3 +189,12 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// Pid returns the host pid of the instance's JVM, 0 if unknown.
+func (d *Driver) Pid(id string) int {
+	t, err := d.get(id)
+	if err != nil {
+		return 0
+	}
+	return t.child
+}

@@ -214,7 +214,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	args := []string{"--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
 		"--uid", "65534", "--gid", "65534", "--hostname", "mamoc",
 		"--ro-bind-fd", "5", "/", "--size", strconv.Itoa(tmpMB << 20), "--tmpfs", "/tmp",
-		"--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--cap-drop", "ALL",
+		"--proc", "/proc", "--dev", "/dev", "--chdir", "/", "--cap-drop", "ALL",
 	}
 	files := []*os.File{protoInR, protoOutW, root}
 	for _, r := range secR {
@@ -243,6 +243,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		cmd.Stderr = cfg.Stderr
 		cmd.Stdout = cfg.Stderr
 	}
+	t0 := time.Now()
 	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax)
 	if err != nil {
 		return nil, err
@@ -282,6 +283,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		t.cleanup()
 		return nil, err
 	}
+	tStart := time.Now()
 	pid, err := readChildPid(ctx, infoR)
 	if err != nil {
 		return fail(fmt.Errorf("bwrap info: %w", err))
@@ -293,6 +295,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	d.mu.Lock()
 	d.tasks[cfg.ID] = t
 	d.mu.Unlock()
+	d.log.Debug("sandbox ready", "id", cfg.ID, "cgroup", tStart.Sub(t0), "bwrap", time.Since(tStart))
 	if _, err := blockW.Write([]byte{1}); err != nil {
 		_ = protoInW.Close()
 		_ = protoOutR.Close()

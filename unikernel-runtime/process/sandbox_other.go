@@ -10,7 +10,8 @@ import (
 )
 
 type task struct {
-	done chan struct{}
+	child int
+	done  chan struct{}
 	exit unikernel.ExitResult
 }
 

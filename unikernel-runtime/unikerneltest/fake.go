@@ -58,9 +58,11 @@ func (d *FakeDriver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*
 		if strings.HasPrefix(a, "/jre/") || strings.HasPrefix(a, "/agent/") {
 			a = filepath.Join(cfg.RootFS, a)
 		}
+		a = strings.ReplaceAll(a, "=/agent/", "="+filepath.Join(cfg.RootFS, "agent")+"/")
 		argv[i] = strings.ReplaceAll(a, "-Djava.io.tmpdir=/tmp", "-Djava.io.tmpdir="+os.TempDir())
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = cfg.RootFS
 	cmd.Stderr = cfg.Stderr
 	cmd.Stdout = cfg.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -1,0 +1,123 @@
+package unikernel_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/unikerneltest"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  unikernel.Config
+		ok   bool
+	}{
+		{"defaults", unikernel.Config{}, true},
+		{"concurrency above instances", unikernel.Config{MaxConcurrent: 9, MaxInstances: 8}, false},
+		{"min warm above per app", unikernel.Config{MinWarm: 3, MaxPerApp: 2}, false},
+		{"limits above max", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 2048}}, false},
+		{"tiny memory", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 16}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := unikernel.NewWithDriver(tc.cfg, nil, nil)
+			if tc.ok {
+				return // a nil driver fails later; only config errors matter here
+			}
+			if err == nil {
+				t.Errorf("NewWithDriver(%+v) = nil error, want a config error", tc.cfg)
+			}
+		})
+	}
+}
+
+func TestArtifactJarRoundTrip(t *testing.T) {
+	a := unikernel.NewArtifact(map[string][]byte{"a.B": {0xca, 0xfe}, "a.B$1": {1, 2, 3}})
+	jar, err := a.Jar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := unikernel.ArtifactFromJar(jar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Hash != a.Hash || len(b.Classes) != 2 || string(b.Classes["a.B$1"]) != "\x01\x02\x03" {
+		t.Errorf("ArtifactFromJar(Jar(a)) = %+v, want %+v", b, a)
+	}
+	if c := unikernel.NewArtifact(map[string][]byte{"a.B": {0xca, 0xff}}); c.Hash == a.Hash {
+		t.Errorf("different classes share hash %s", c.Hash)
+	}
+}
+
+func TestUnknownDriver(t *testing.T) {
+	_, err := unikernel.New(unikernel.Config{Driver: "nope"}, nil)
+	if !errors.Is(err, unikernel.ErrUnknownDriver) {
+		t.Errorf("New(driver nope) = %v, want ErrUnknownDriver", err)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	unikernel.RegisterForTest(t, "fake-test", func() (unikernel.Driver, error) { return unikerneltest.NewFakeDriver(), nil })
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Register of a duplicate did not panic")
+		}
+	}()
+	unikernel.Register("fake-test", func() (unikernel.Driver, error) { return nil, nil })
+}
+
+func TestWeakIsolationRefused(t *testing.T) {
+	_, err := unikernel.NewWithDriver(unikernel.Config{}, unikerneltest.NewFakeDriver(), nil)
+	if !errors.Is(err, unikernel.ErrWeakIsolation) {
+		t.Errorf("NewWithDriver(fake) = %v, want ErrWeakIsolation", err)
+	}
+}
+
+// TestBusyQueue fills the one slot and the one queue place; the next call must fail at once.
+func TestBusyQueue(t *testing.T) {
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
+		MaxConcurrent: 1, MaxPerApp: 1, MinWarm: 1, MaxInstances: 2, QueueLen: 1}, nil)
+	art := unikerneltest.Compile(t, rt, "busy")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sleep := unikernel.Call{App: "busy", Artifact: art, Class: "demo.Sleep", Args: []any{1500.0}}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = rt.Invoke(ctx, sleep)
+		}()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			s := rt.Stats()
+			if s.Running+s.Queued == i+1 {
+				break
+			}
+		}
+	}
+	if s := rt.Stats(); s.Running != 1 || s.Queued != 1 {
+		t.Fatalf("Stats() = %+v, want 1 running and 1 queued", s)
+	}
+	t0 := time.Now()
+	_, err := rt.Invoke(ctx, sleep)
+	if !errors.Is(err, unikernel.ErrBusy) || time.Since(t0) > time.Second {
+		t.Errorf("Invoke on a full queue = %v after %v, want ErrBusy at once", err, time.Since(t0))
+	}
+	// another app is limited by the global slot too
+	_, err = rt.Invoke(ctx, unikernel.Call{App: "other", Artifact: art, Class: "demo.Queens", Args: []any{4.0}})
+	if !errors.Is(err, unikernel.ErrBusy) {
+		t.Errorf("Invoke(other app) on a full queue = %v, want ErrBusy", err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d = %v, want success", i, err)
+		}
+	}
+}
