@@ -12,7 +12,7 @@ import (
 type task struct {
 	child int
 	done  chan struct{}
-	exit unikernel.ExitResult
+	exit  unikernel.ExitResult
 }
 
 func (t *task) kill()    {}

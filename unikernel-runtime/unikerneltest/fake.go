@@ -65,7 +65,7 @@ func (d *FakeDriver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*
 	cmd.Dir = cfg.RootFS
 	cmd.Stderr = cfg.Stderr
 	cmd.Stdout = cfg.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr()
 	inR, in, err := os.Pipe()
 	if err != nil {
 		return nil, err
