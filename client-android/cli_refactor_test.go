@@ -31,7 +31,7 @@ func refactorServer(t *testing.T) string {
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			t.Errorf("Run = %v", err)
 		}
-		m.Close()
+		_ = m.Close()
 	})
 	return srv.URL
 }

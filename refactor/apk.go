@@ -33,7 +33,7 @@ func unpackAPK(apk []byte, lim limits) (*archive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotZip, err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }()
 	if len(zr.FilesOrdered) == 0 {
 		return nil, fmt.Errorf("%w: no entries", ErrNotZip)
 	}

@@ -37,9 +37,9 @@ func defaultPython() string {
 // linkKey identifies a jar by the APK content and the class set it keeps.
 func linkKey(apkSum string, classes []string) string {
 	h := sha256.New()
-	io.WriteString(h, apkSum)
+	_, _ = io.WriteString(h, apkSum)
 	for _, c := range classes {
-		io.WriteString(h, "\n"+c)
+		_, _ = io.WriteString(h, "\n"+c)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -164,7 +164,7 @@ func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLink, err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	in, out := filepath.Join(dir, "app.apk"), filepath.Join(dir, "app.jar")
 	if err := os.WriteFile(in, apk, 0o600); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLink, err)
@@ -219,7 +219,7 @@ func filterJar(jar []byte, keep map[string]bool) ([]byte, error) {
 		if err == nil {
 			_, err = io.Copy(w, io.LimitReader(rc, 64<<20))
 		}
-		rc.Close()
+		_ = rc.Close()
 		if err != nil {
 			return nil, err
 		}

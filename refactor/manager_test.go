@@ -83,7 +83,7 @@ func harness(t *testing.T) (string, map[string][]string) {
 	}
 	args := []string{"-d", dir, src}
 	shims := map[string][]string{}
-	filepath.WalkDir(filepath.Join("..", "unikernel-runtime", "shims", "src"), func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join("..", "unikernel-runtime", "shims", "src"), func(p string, _ os.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".java") {
 			args = append(args, p)
 			shims = nil
@@ -123,7 +123,7 @@ func startManager(t *testing.T, cfg refactor.Config) (*refactor.Manager, *httpte
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			t.Errorf("Run = %v", err)
 		}
-		m.Close()
+		_ = m.Close()
 	})
 	return m, srv
 }
@@ -136,8 +136,8 @@ func upload(t *testing.T, url string, apk []byte, multipartForm bool) (int, stri
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		fw, _ := mw.CreateFormFile("apk", "app.apk")
-		fw.Write(apk)
-		mw.Close()
+		_, _ = fw.Write(apk)
+		_ = mw.Close()
 		req, err = http.NewRequest("POST", url+"/api/apps", &body)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 	} else {
@@ -151,9 +151,9 @@ func upload(t *testing.T, url string, apk []byte, multipartForm bool) (int, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var v struct{ Job, Error string }
-	json.NewDecoder(resp.Body).Decode(&v)
+	_ = json.NewDecoder(resp.Body).Decode(&v)
 	if v.Error != "" {
 		return resp.StatusCode, v.Error
 	}
@@ -170,7 +170,7 @@ func waitJob(t *testing.T, url, id string) refactor.Job {
 		}
 		var j refactor.Job
 		err = json.NewDecoder(resp.Body).Decode(&j)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			t.Fatalf("GET job: %v", err)
 		}
@@ -300,7 +300,7 @@ func TestUploadLinkCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	for _, want := range []string{"tests.androguard.Eratosthene", "mamoc.app.tests.androguard.RC4.rc4_crypt", "device-bound", "android.app.Activity", "Timings"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("report page lacks %q", want)
@@ -329,8 +329,8 @@ func TestHTTPErrors(t *testing.T) {
 		{"multipart without apk field", func() (*http.Response, error) {
 			var body bytes.Buffer
 			mw := multipart.NewWriter(&body)
-			mw.WriteField("other", "x")
-			mw.Close()
+			_ = mw.WriteField("other", "x")
+			_ = mw.Close()
 			return http.Post(srv.URL+"/api/apps", mw.FormDataContentType(), &body)
 		}, 400},
 		{"denied", func() (*http.Response, error) {
@@ -346,7 +346,7 @@ func TestHTTPErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != tt.status {
 				t.Errorf("status = %d, want %d", resp.StatusCode, tt.status)
 			}
@@ -383,7 +383,7 @@ func TestCorpusJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		id, err := m.Submit(context.Background(), f, "test")
-		f.Close()
+		_ = f.Close()
 		if err != nil {
 			t.Fatalf("Submit(%s) = %v", p, err)
 		}
@@ -423,7 +423,7 @@ func TestCorpusJobs(t *testing.T) {
 			continue
 		}
 		jarPath := filepath.Join(t.TempDir(), "app.jar")
-		os.WriteFile(jarPath, jar, 0o600)
+		_ = os.WriteFile(jarPath, jar, 0o600)
 		seen := map[string]bool{}
 		args := []string{"-Xverify:all", "-cp", classes, "Harness", jarPath, "--load"}
 		for _, p := range rep.Procedures {

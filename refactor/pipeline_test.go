@@ -177,7 +177,7 @@ func dexOf(t testing.TB, apk []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	b, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func makeZip(t testing.TB, entries ...entry) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(e.data)
+		_, _ = w.Write(e.data)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -222,8 +222,8 @@ func lyingZip(t testing.TB, name string, data []byte) []byte {
 	t.Helper()
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
-	fw.Write(data)
-	fw.Close()
+	_, _ = fw.Write(data)
+	_ = fw.Close()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
@@ -231,7 +231,7 @@ func lyingZip(t testing.TB, name string, data []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(comp.Bytes())
+	_, _ = w.Write(comp.Bytes())
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("New(%+v) = %v, want ok %v", tt.cfg, err, tt.ok)
 			}
 			if m != nil {
-				m.Close()
+				_ = m.Close()
 			}
 		})
 	}

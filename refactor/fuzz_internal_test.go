@@ -27,7 +27,7 @@ func entriesOf(f *testing.F, name string) [][]byte {
 		}
 		if rc, err := zr.Open(name); err == nil {
 			data, _ := io.ReadAll(rc)
-			rc.Close()
+			_ = rc.Close()
 			out = append(out, data)
 		}
 	}
