@@ -451,3 +451,44 @@ func (r *multiRegistrar) RegisterProcedures(_ context.Context, app refactor.AppI
 	r.jars[app.APKSHA256], r.procs[app.APKSHA256] = jar, procs
 	return nil
 }
+
+// TestCloseDuringJob stops the Manager while enjarify runs: Run returns ErrClosed, the job is
+// recorded as failed, and no goroutine or process is left behind.
+func TestCloseDuringJob(t *testing.T) {
+	leakCheck(t)
+	requireTools(t, "enjarify")
+	apk := readFile(t, filepath.Join(corpusDir(t), "app-prod-debug.apk"))
+	store := refactor.NewMemStore()
+	m, err := refactor.New(refactor.Config{Logger: testLogger(t), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(context.Background()) }()
+	id, err := m.Submit(context.Background(), bytes.NewReader(apk), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		j, _ := m.Job(context.Background(), id)
+		if j.Stage == "link" {
+			break
+		}
+		if time.Since(start) > time.Minute || j.State == refactor.StateDone || j.State == refactor.StateFailed {
+			t.Fatalf("job never reached the link stage: %+v", j)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, refactor.ErrClosed) {
+		t.Errorf("Run = %v, want ErrClosed", err)
+	}
+	j, err := store.Job(context.Background(), id)
+	if err != nil || j.State != refactor.StateFailed || !strings.Contains(j.Error, "link") {
+		t.Errorf("stored job = %s %q (%v), want failed in link", j.State, j.Error, err)
+	}
+	if _, err := m.Submit(context.Background(), bytes.NewReader(apk), "test"); !errors.Is(err, refactor.ErrClosed) {
+		t.Errorf("Submit after Close = %v, want ErrClosed", err)
+	}
+}
