@@ -50,6 +50,8 @@ type Config struct {
 	BootTimeout time.Duration `json:"boot_timeout"`
 	// CompileTimeout bounds one Compile; default 60s.
 	CompileTimeout time.Duration `json:"compile_timeout"`
+	// InstanceCPUs is the CPU quota of one instance in cores; default 1 (negative means unlimited).
+	InstanceCPUs float64 `json:"instance_cpus"`
 	// Limits are the default per-call limits.
 	Limits Limits `json:"limits"`
 	// MaxLimits bound per-call overrides; default 5m wall, 5m CPU, 1024 MiB, 16 MiB output.
@@ -102,6 +104,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.BootTimeout == 0 {
 		c.BootTimeout = 20 * time.Second
+	}
+	if c.InstanceCPUs == 0 {
+		c.InstanceCPUs = 1
+	}
+	if c.InstanceCPUs < 0 {
+		c.InstanceCPUs = 0
 	}
 	if c.CompileTimeout == 0 {
 		c.CompileTimeout = 60 * time.Second

@@ -64,6 +64,7 @@ type TaskConfig struct {
 	Env      []string
 	MemoryMB int           // memory limit of the whole instance
 	PidsMax  int           // task (thread) limit
+	CPUs     float64       // CPU quota in cores (cgroup cpu.cfs_quota_us); 0 = unlimited
 	CPUTime  time.Duration // lifetime CPU backstop (RLIMIT_CPU)
 	TmpMB    int           // size of the private /tmp
 	Stderr   io.Writer     // receives the instance's own stderr (JVM messages); may be nil

@@ -203,9 +203,7 @@ func (rt *Runtime) crashReason(in *instance, opErr error) error {
 
 // retire stops an instance in the background and keeps the app's warm minimum.
 func (rt *Runtime) retire(in *instance, why string) {
-	rt.wg.Add(1)
-	go func() {
-		defer rt.wg.Done()
+	ok := rt.background(func() {
 		rt.stop(in, why)
 		rt.mu.Lock()
 		warm := rt.bootingBy[in.app]
@@ -219,5 +217,8 @@ func (rt *Runtime) retire(in *instance, why string) {
 		if want {
 			rt.bootAsync(in.app, in.memMB)
 		}
-	}()
+	})
+	if !ok {
+		rt.stop(in, why)
+	}
 }

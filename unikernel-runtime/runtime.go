@@ -295,6 +295,21 @@ func (rt *Runtime) reap() {
 	}
 }
 
+// background runs f in a goroutine Close waits for; it does nothing once closed.
+func (rt *Runtime) background(f func()) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed {
+		return false
+	}
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		f()
+	}()
+	return true
+}
+
 func (rt *Runtime) bootAsync(app string, memMB int) {
 	rt.mu.Lock()
 	if rt.closed {
@@ -303,8 +318,8 @@ func (rt *Runtime) bootAsync(app string, memMB int) {
 	}
 	rt.booting++
 	rt.bootingBy[app]++
+	rt.wg.Add(1) // under mu, before Close can start waiting
 	rt.mu.Unlock()
-	rt.wg.Add(1)
 	go func() {
 		defer rt.wg.Done()
 		in, err := rt.boot(rt.ctx, app, memMB)
@@ -322,7 +337,7 @@ func (rt *Runtime) bootAsync(app string, memMB int) {
 			return
 		}
 		rt.record(in, "idle")
-		rt.wake()
+	
 	}()
 }
 
@@ -347,7 +362,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	rt.record(in, "booting")
 	tc := TaskConfig{ID: in.id, App: app, RootFS: rt.image.RootFS, Argv: rt.image.AgentArgv(memMB), MemoryMB: memMB,
 		PidsMax: 192, CPUTime: rt.cfg.MaxLimits.CPUTime * time.Duration(rt.cfg.MaxCallsPerInstance+1), TmpMB: 64,
-		Stderr: in.stderr}
+		Stderr: in.stderr, CPUs: rt.cfg.InstanceCPUs}
 	h, err := rt.drv.StartTask(ctx, tc)
 	if err != nil {
 		rt.forget(in)
@@ -420,7 +435,7 @@ func (rt *Runtime) stop(in *instance, why string) {
 	rt.mu.Unlock()
 	rt.forget(in)
 	rt.log.Debug("instance stopped", "id", in.id, "app", in.app, "why", why)
-	rt.wake()
+
 }
 
 // acquireSlot takes a global and per-app slot, waiting in the bounded queue.
@@ -503,7 +518,7 @@ func (rt *Runtime) release(app string) {
 	}
 }
 
-func (rt *Runtime) wake() {}
+
 
 // instanceFor returns a busy instance bound to app with memMB, reusing an idle one, a spare,
 // or booting one (evicting an idle instance of another app when at MaxInstances).
@@ -540,8 +555,7 @@ func (rt *Runtime) instanceFor(ctx context.Context, app string, memMB int) (*ins
 			best.busy = true
 			rt.mu.Unlock()
 			if spare == best {
-				rt.wg.Add(1)
-				go func() { defer rt.wg.Done(); rt.refill() }()
+				rt.background(rt.refill)
 			}
 			return best, nil
 		}

@@ -121,3 +121,42 @@ func TestBusyQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleTimeout runs two calls of one app at once (two instances), then waits for the idle
+// reaper to stop the one above MinWarm.
+func TestIdleTimeout(t *testing.T) {
+	store := &unikerneltest.Store{}
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
+		MinWarm: 1, MaxPerApp: 2, IdleTimeout: 300 * time.Millisecond}, store)
+	art := unikerneltest.Compile(t, rt, "idle")
+	var wg sync.WaitGroup
+	ids := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := rt.Invoke(context.Background(), unikernel.Call{App: "idle", Artifact: art, Class: "demo.Sleep", Args: []any{700.0}})
+			if err != nil {
+				t.Errorf("Invoke = %v", err)
+			}
+			ids[i] = res.Instance
+		}()
+	}
+	wg.Wait()
+	if ids[0] == ids[1] {
+		t.Fatalf("concurrent calls shared instance %s", ids[0])
+	}
+	if s := rt.Stats(); s.Warm != 2 {
+		t.Fatalf("Stats().Warm = %d after two concurrent calls, want 2", s.Warm)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for rt.Stats().Warm != 1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s := rt.Stats(); s.Warm != 1 {
+		t.Errorf("Stats().Warm = %d after the idle timeout, want MinWarm 1", s.Warm)
+	}
+	if recs := store.Snapshot(); len(recs) != 1 {
+		t.Errorf("store holds %d instances, want 1", len(recs))
+	}
+}

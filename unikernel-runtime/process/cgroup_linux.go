@@ -12,7 +12,7 @@ import (
 )
 
 // cgroupControllers are the cgroup v1 controllers an instance's leaf is created in.
-var cgroupControllers = []string{"memory", "pids", "cpuacct"}
+var cgroupControllers = []string{"memory", "pids", "cpuacct", "cpu"}
 
 // cgroup is one instance's leaf in each available controller.
 type cgroup struct {
@@ -24,7 +24,7 @@ func (d *Driver) controllerOK(ctrl string) bool {
 	return fileExists(filepath.Join(p, "cgroup.procs")) && syscall.Access(p, 2) == nil
 }
 
-func newCgroup(d *Driver, id string, memMB, pids int) (*cgroup, error) {
+func newCgroup(d *Driver, id string, memMB, pids int, cpus float64) (*cgroup, error) {
 	cg := &cgroup{dirs: map[string]string{}}
 	for _, c := range cgroupControllers {
 		if !d.controllerOK(c) {
@@ -50,6 +50,12 @@ func newCgroup(d *Driver, id string, memMB, pids int) (*cgroup, error) {
 		if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte(strconv.Itoa(pids)), 0); err != nil {
 			cg.remove()
 			return nil, fmt.Errorf("cgroup pids limit: %w", err)
+		}
+	}
+	if dir, ok := cg.dirs["cpu"]; ok && cpus > 0 {
+		period := 100000
+		if err := os.WriteFile(filepath.Join(dir, "cpu.cfs_period_us"), []byte(strconv.Itoa(period)), 0); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, "cpu.cfs_quota_us"), []byte(strconv.Itoa(int(cpus*float64(period)))), 0)
 		}
 	}
 	return cg, nil

@@ -244,7 +244,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		cmd.Stdout = cfg.Stderr
 	}
 	t0 := time.Now()
-	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax)
+	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax, cfg.CPUs)
 	if err != nil {
 		return nil, err
 	}
