@@ -337,7 +337,7 @@ func (rt *Runtime) bootAsync(app string, memMB int) {
 			return
 		}
 		rt.record(in, "idle")
-	
+
 	}()
 }
 
@@ -517,8 +517,6 @@ func (rt *Runtime) release(app string) {
 		i++
 	}
 }
-
-
 
 // instanceFor returns a busy instance bound to app with memMB, reusing an idle one, a spare,
 // or booting one (evicting an idle instance of another app when at MaxInstances).
