@@ -64,6 +64,16 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"refuse unauthenticated sessions; by default they are allowed with role phone (default false)")
 	fs.Var(&listFlag{&cfg.Router.AllowedOrigins}, "allowed-origins", "comma-separated WebSocket Origin globs to accept (default none)")
 	fs.Var(&listFlag{&cfg.Router.RefactorRoles}, "refactor-roles", "comma-separated roles besides admin that may upload APKs (default edge)")
+	str(&cfg.Runtime.Driver, "driver", "process", "unikernel driver that runs tasks")
+	str(&cfg.Runtime.ImageDir, "image-dir", "/var/cache/mamoc/images as root, else the user cache dir", "cache of built base images")
+	fs.BoolVar(&cfg.Runtime.AllowWeakIsolation, "allow-weak-isolation", cfg.Runtime.AllowWeakIsolation,
+		"start even when the host lacks an isolation feature (logged as a warning) (default false)")
+	fs.DurationVar(&cfg.Runtime.Limits.WallTime, "task-timeout", cfg.Runtime.Limits.WallTime, "default wall-time limit of a task (default 30s)")
+	fs.IntVar(&cfg.Runtime.Limits.MemoryMB, "task-memory-mb", cfg.Runtime.Limits.MemoryMB, "default memory limit of an instance in MiB (default 256)")
+	fs.IntVar(&cfg.Runtime.MaxInstances, "max-instances", cfg.Runtime.MaxInstances, "most runtime instances at once (default 8)")
+	fs.IntVar(&cfg.Runtime.MaxConcurrent, "max-concurrent", cfg.Runtime.MaxConcurrent, "most tasks running at once (default 4)")
+	fs.IntVar(&cfg.Runtime.QueueLen, "queue-len", cfg.Runtime.QueueLen, "tasks that may wait; beyond it callers get mamoc.error.busy (default 64)")
+	str(&cfg.ResourcesDir, "resources-dir", "<data-dir>/resources", "files offered to every task as resources (MAMoC's data/ folder)")
 	var logLevel string
 	fs.StringVar(&logLevel, "log-level", "", "log level: debug, info, warn or error (default info)")
 
