@@ -136,10 +136,17 @@ func (m *Manager) submit(ctx context.Context, data []byte, uploader string) (str
 	start := time.Now()
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
-	if prev, err := m.store.JobByAPK(ctx, sum); err == nil && prev.State != StateFailed {
-		m.log.Info("apk already analysed", "job", prev.ID, "sha256", sum)
-		return prev.ID, nil
-	} else if err != nil && !errors.Is(err, ErrJobNotFound) {
+	// Reuse a finished analysis, or one in flight in this process. A queued or running row left
+	// by an earlier process (or a failed job) is analysed again.
+	if prev, err := m.store.JobByAPK(ctx, sum); err == nil {
+		m.mu.Lock()
+		_, inFlight := m.pending[prev.ID]
+		m.mu.Unlock()
+		if prev.State == StateDone || inFlight {
+			m.log.Info("apk already analysed", "job", prev.ID, "sha256", sum)
+			return prev.ID, nil
+		}
+	} else if !errors.Is(err, ErrJobNotFound) {
 		return "", fmt.Errorf("find job: %w", err)
 	}
 	if err := m.store.PutBlob(ctx, sum, data); err != nil {

@@ -3,6 +3,7 @@ package refactor_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -490,5 +491,32 @@ func TestCloseDuringJob(t *testing.T) {
 	}
 	if _, err := m.Submit(context.Background(), bytes.NewReader(apk), "test"); !errors.Is(err, refactor.ErrClosed) {
 		t.Errorf("Submit after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestDedupe: the same APK is analysed once; a stale row from an earlier process is not reused.
+func TestDedupe(t *testing.T) {
+	leakCheck(t)
+	apk := readFile(t, "testdata/TC-debug.apk")
+	store := refactor.NewMemStore()
+	// A row an earlier process left "running" for this APK.
+	sum := sha256.Sum256(apk)
+	if err := store.PutJob(context.Background(), refactor.Job{ID: "stale", APKSHA256: hex.EncodeToString(sum[:]),
+		State: refactor.StateRunning, Created: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := startManager(t, refactor.Config{Logger: testLogger(t), DisableLink: true, Store: store})
+	id, err := m.Submit(context.Background(), bytes.NewReader(apk), "a")
+	if err != nil || id == "stale" {
+		t.Fatalf("Submit = %q, %v; want a new job", id, err)
+	}
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(10 * time.Millisecond) {
+		if j, _ := m.Job(context.Background(), id); j.State == refactor.StateDone {
+			break
+		}
+	}
+	id2, err := m.Submit(context.Background(), bytes.NewReader(apk), "b")
+	if err != nil || id2 != id {
+		t.Errorf("second Submit = %q, %v; want %q", id2, err, id)
 	}
 }
