@@ -45,13 +45,10 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 	if err != nil {
 		return runResult{}, err
 	}
-	exec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), repository.Execution{
+	exec := repository.Execution{
 		Task: t.Procedure, CallerAuthID: req.CallerAuthID, CallerSession: req.CallerSession,
 		Site: o.site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
-		Status: repository.StatusRunning, QueuedAt: time.Now(),
-	})
-	if err != nil {
-		return runResult{}, fmt.Errorf("record execution: %w", err)
+		QueuedAt: time.Now(),
 	}
 	call := unikernel.Call{App: t.App, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
 		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress}
@@ -60,7 +57,7 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 	}
 	res, runErr := o.rt.Invoke(ctx, call)
 	out := runResult{Stdout: res.Stdout, Void: res.Void, ExecTime: res.ExecTime, QueueTime: res.QueueTime,
-		Instance: res.Instance, ExecutionID: exec.ID}
+		Instance: res.Instance}
 	if runErr == nil {
 		out.Output = res.Stdout
 		if !res.Void {
@@ -90,9 +87,12 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 			exec.Status = repository.StatusFailed
 		}
 	}
-	if err := o.repo.UpdateExecution(context.WithoutCancel(ctx), exec); err != nil {
-		o.log.Warn("record execution result", "id", exec.ID, "err", err)
+	// One write per execution, when it ends: a task's time is not spent waiting for the disk.
+	rec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), exec)
+	if err != nil {
+		o.log.Warn("record execution", "task", t.Procedure, "err", err)
 	}
+	out.ExecutionID = rec.ID
 	return out, runErr
 }
 
