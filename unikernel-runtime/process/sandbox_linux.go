@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -243,6 +245,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		cmd.Stderr = cfg.Stderr
 		cmd.Stdout = cfg.Stderr
 	}
+	markInheritedCloexec()
 	t0 := time.Now()
 	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax, cfg.CPUs)
 	if err != nil {
@@ -328,5 +331,25 @@ func readChildPid(ctx context.Context, r *os.File) (int, error) {
 	case <-ctx.Done():
 		_ = r.Close()
 		return 0, ctx.Err()
+	}
+}
+
+// markInheritedCloexec sets close-on-exec on every descriptor above 2 that lacks it. Go opens its
+// own files close-on-exec, so such descriptors were inherited from the server's parent; without
+// this, exec.Cmd would hand them on to bwrap and into the guest.
+func markInheritedCloexec() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
+		}
 	}
 }
