@@ -270,3 +270,37 @@ func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// restoreApps registers again the procedures of every analysed app, so that refactored apps
+// keep working across restarts (a second upload of the same APK is not analysed again).
+func (o *offload) restoreApps(ctx context.Context, store refactorStore) (int, error) {
+	rows, err := store.repo.ListJobs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, row := range rows {
+		if row.State != repository.JobState(refactor.StateDone) {
+			continue
+		}
+		j, err := store.Job(ctx, row.ID)
+		if err != nil || j.Report == nil || j.Report.Link == nil || !j.Report.Link.Registered || j.Report.Link.JarSHA256 == "" {
+			continue
+		}
+		jar, err := store.repo.GetBlob(ctx, j.Report.Link.JarSHA256)
+		if err != nil {
+			o.log.Warn("restore app: jar unreadable", "job", j.ID, "err", err)
+			continue
+		}
+		app := refactor.AppInfo{JobID: j.ID, APKSHA256: j.APKSHA256, JarSHA256: j.Report.Link.JarSHA256, Shims: j.Report.Link.Shims}
+		if m := j.Report.Manifest; m != nil {
+			app.Package, app.Version = m.Package, m.VersionName
+		}
+		if err := o.RegisterProcedures(ctx, app, jar, j.Report.Procedures); err != nil {
+			o.log.Warn("restore app", "job", j.ID, "err", err)
+			continue
+		}
+		n += len(j.Report.Procedures)
+	}
+	return n, nil
+}

@@ -163,3 +163,8 @@ func TestRefactoredAppRuns(t *testing.T) {
 		t.Errorf("sieve after a failed job: %v", err)
 	}
 }
+
+func jsonDecode(resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}

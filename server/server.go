@@ -305,7 +305,17 @@ func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error 
 	if err := s.apps.register(sess); err != nil {
 		return err
 	}
-	return s.off.start(ctx, sess)
+	if err := s.off.start(ctx, sess); err != nil {
+		return err
+	}
+	n, err := s.off.restoreApps(ctx, refactorStore{s.repo})
+	if err != nil {
+		return fmt.Errorf("restore refactored apps: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("re-registered refactored app procedures", "count", n)
+	}
+	return nil
 }
 
 // mux serves WebSocket at /ws and /ws/, and node info at /info.
