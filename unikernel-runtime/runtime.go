@@ -428,6 +428,9 @@ func (rt *Runtime) stop(in *instance, why string) {
 	if err := rt.drv.StopTask(context.Background(), in.id); err != nil {
 		rt.log.Warn("stop instance", "id", in.id, "err", err)
 	}
+	if in.conn != nil {
+		_ = in.conn.rw.Close()
+	}
 	rt.mu.Lock()
 	if why != "close" && why != "idle" {
 		rt.recycled++

@@ -266,9 +266,24 @@ func TestHostile(t *testing.T) {
 	})
 }
 
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
 func TestRecycledInstanceKeepsNoState(t *testing.T) {
+	fds := openFDs(t)
 	drv := newDriver(t)
 	rt := unikerneltest.NewRuntime(t, drv, unikernel.Config{Spare: -1, MaxCallsPerInstance: 2}, nil)
+	defer func() {
+		_ = rt.Close()
+		if n := openFDs(t); n > fds+2 {
+			t.Errorf("open descriptors %d after Close, %d before: instances leak descriptors", n, fds)
+		}
+	}()
 	art := unikerneltest.Compile(t, rt, "rec") // the compile counts as one call
 	var got []string
 	for i := 0; i < 4; i++ {
