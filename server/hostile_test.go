@@ -1,0 +1,67 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gammazero/nexus/v3/transport/serialize"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server"
+)
+
+func hostileTask(class, body string) string {
+	return "package uk.test.hostile;\n\npublic class " + class + " {\n    public " + class + "() {}\n\n    public String run() throws Exception {\n" + body + "\n    }\n}\n"
+}
+
+// TestHostileTasksThroughServer sends hostile tasks through the whole server: each gets a
+// clear WAMP error, and a normal task runs right after on the same server.
+func TestHostileTasksThroughServer(t *testing.T) {
+	srv := offloadServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
+	waitProc(ctx, t, edge, server.ProcTaskRun)
+	tests := []struct {
+		class, body string
+		timeoutMS   int
+		want        []string // acceptable error URIs
+	}{
+		{"Loop", "while (true) {}", 1500, []string{server.ErrURITimeout}},
+		{"Exit", "System.exit(3); return \"\";", 0, []string{server.ErrURIRuntime}},
+		{"Hog", "java.util.List<long[]> l = new java.util.ArrayList<>(); while (true) l.add(new long[1 << 20]);", 0, []string{server.ErrURILimit, server.ErrURIRuntime}},
+		{"ReadHost", "return new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(\"/etc/hostname\")));", 0, []string{server.ErrURIRuntime}},
+		{"Connect", "new java.net.Socket(\"127.0.0.1\", " + strings.TrimPrefix(srv.Addr().String(), "127.0.0.1:") + ").close(); return \"connected\";", 0, []string{server.ErrURIRuntime}},
+		{"Exec", "return new String(Runtime.getRuntime().exec(new String[]{\"/bin/sh\", \"-c\", \"id\"}).getInputStream().readAllBytes());", 0, []string{server.ErrURIRuntime}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.class, func(t *testing.T) {
+			if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask(tc.class, tc.body)}, nil); err != nil {
+				t.Fatalf("deploy %s: %v", tc.class, err)
+			}
+			kw := wamp.Dict{"task": "uk.test.hostile." + tc.class}
+			if tc.timeoutMS > 0 {
+				kw["timeout_ms"] = tc.timeoutMS
+			}
+			res, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, kw, nil)
+			got := rpcErrorURI(err)
+			ok := false
+			for _, w := range tc.want {
+				ok = ok || got == w
+			}
+			if !ok {
+				t.Errorf("run %s = %v, error %s; want one of %v", tc.class, res, got, tc.want)
+			}
+			// The server keeps serving.
+			if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+				t.Fatalf("deploy Echo: %v", err)
+			}
+			res, err = edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"after", 1}}, nil)
+			if err != nil || res.ArgumentsKw["output"] != "[after|1]" {
+				t.Errorf("normal task after %s = %v %v", tc.class, res, err)
+			}
+		})
+	}
+}
