@@ -65,3 +65,38 @@ func TestHostileTasksThroughServer(t *testing.T) {
 		})
 	}
 }
+
+// TestBusyWhenQueueFull fills the one running slot and the one queue place; the next caller
+// gets mamoc.error.busy at once instead of waiting.
+func TestBusyWhenQueueFull(t *testing.T) {
+	srv := offloadServer(t, func(c *server.Config) {
+		c.Runtime.MaxConcurrent = 1
+		c.Runtime.QueueLen = 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
+	waitProc(ctx, t, edge, server.ProcTaskRun)
+	if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask("Nap", "Thread.sleep(1500); return \"rested\";")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan string, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			_, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.hostile.Nap"}, nil)
+			if err == nil {
+				errs <- "ok"
+				return
+			}
+			errs <- rpcErrorURI(err)
+		}()
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := map[string]int{}
+	for i := 0; i < 3; i++ {
+		got[<-errs]++
+	}
+	if got["ok"] != 2 || got[server.ErrURIBusy] != 1 {
+		t.Errorf("three calls with one slot and one queue place = %v, want 2 ok and 1 %s", got, server.ErrURIBusy)
+	}
+}
