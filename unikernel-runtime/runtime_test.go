@@ -160,3 +160,27 @@ func TestIdleTimeout(t *testing.T) {
 		t.Errorf("store holds %d instances, want 1", len(recs))
 	}
 }
+
+// TestEviction keeps at most two instances: a third app evicts the least recently used idle one.
+func TestEviction(t *testing.T) {
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
+		MaxConcurrent: 1, MaxInstances: 2}, nil)
+	art := unikerneltest.Compile(t, rt, "a")
+	seen := map[string]string{}
+	for _, app := range []string{"a", "b", "c", "c", "a"} {
+		res, err := rt.Invoke(context.Background(), unikernel.Call{App: app, Artifact: art, Class: "demo.Queens", Args: []any{5.0}})
+		if err != nil || res.Output != "10" {
+			t.Fatalf("Invoke(%s) = %q, %v", app, res.Output, err)
+		}
+		if prev, ok := seen[res.Instance]; ok && prev != app {
+			t.Errorf("instance %s served %s and then %s", res.Instance, prev, app)
+		}
+		seen[res.Instance] = app
+		if s := rt.Stats(); s.Instances > 2 {
+			t.Errorf("Stats().Instances = %d, want ≤ MaxInstances 2", s.Instances)
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("instances used = %v, want 4 (a, b, c, then a again after its eviction)", seen)
+	}
+}
