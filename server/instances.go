@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"github.com/mamoc-go/mamoc/repository"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
@@ -18,5 +19,8 @@ func (s instanceStore) PutInstance(ctx context.Context, rec unikernel.InstanceRe
 }
 
 func (s instanceStore) DeleteInstance(ctx context.Context, id string) error {
-	return s.repo.DeleteInstance(ctx, id)
+	if err := s.repo.DeleteInstance(ctx, id); err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return err
+	}
+	return nil
 }
