@@ -108,7 +108,7 @@ func (r *Router) startMatchCallee() error {
 		return nxclient.InvokeResult{Args: wamp.List{id}}
 	}
 	if err := c.Register(ProcRegistrationMatch, handler, nil); err != nil {
-		c.Close()
+		_ = c.Close()
 		return fmt.Errorf("register %s: %w", ProcRegistrationMatch, err)
 	}
 	r.match = c

@@ -411,7 +411,7 @@ func TestMessageSizeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
 	// Handshake: magic 0x7F, max length 2^(9+15) and msgpack (2), reserved.
 	if _, err := conn.Write([]byte{0x7F, 0xF2, 0, 0}); err != nil {
@@ -466,7 +466,7 @@ func TestWebSocketPingAnswered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	pong := make(chan string, 1)
 	conn.SetPongHandler(func(s string) error { pong <- s; return nil })
 	if err := conn.WriteControl(websocket.PingMessage, []byte("mamoc-ping"), time.Now().Add(time.Second)); err != nil {

@@ -40,7 +40,7 @@ func waitJob(t *testing.T, base, id string) map[string]any {
 		}
 		var j map[string]any
 		err = json.NewDecoder(resp.Body).Decode(&j)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestRefactoredAppRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
 		t.Errorf("anonymous upload status = %d, want 401 or 403", resp.StatusCode)
 	}
@@ -77,7 +77,7 @@ func TestRefactoredAppRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	var up struct{ Job string }
 	if err := json.Unmarshal(body, &up); err != nil || up.Job == "" {
 		t.Fatalf("upload answered %d %s", resp.StatusCode, body)
@@ -165,6 +165,6 @@ func TestRefactoredAppRuns(t *testing.T) {
 }
 
 func jsonDecode(resp *http.Response, v any) error {
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	return json.NewDecoder(resp.Body).Decode(v)
 }

@@ -57,7 +57,7 @@ func BenchmarkOffload(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer cl.Close()
+	defer func() { _ = cl.Close() }()
 	queens, err := os.ReadFile(filepath.Join("..", "examples", "nqueens", "Queens.java"))
 	if err != nil {
 		b.Fatal(err)

@@ -34,7 +34,7 @@ func BenchmarkNoopRPC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer callee.Close()
+	defer func() { _ = callee.Close() }()
 	if err := callee.Register("bench.noop", func(context.Context, *wamp.Invocation) nxclient.InvokeResult {
 		return nxclient.InvokeResult{Args: wamp.List{}}
 	}, nil); err != nil {
@@ -44,13 +44,13 @@ func BenchmarkNoopRPC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer local.Close()
+	defer func() { _ = local.Close() }()
 	ws, err := nxclient.ConnectNet(ctx, "ws://"+srv.Addr().String()+"/ws",
 		nxclient.Config{Realm: "mamoc_realm", Serialization: serialize.CBOR, Logger: nopLog{}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ws.Close()
+	defer func() { _ = ws.Close() }()
 
 	for _, tc := range []struct {
 		name string

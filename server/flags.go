@@ -90,7 +90,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		return cfg, envErr
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(out, "usage: mamoc-server [flags]\n\nRuns the mamoc offloading server: the embedded WAMP router and the server manager.\n"+
+		_, _ = fmt.Fprintf(out, "usage: mamoc-server [flags]\n\nRuns the mamoc offloading server: the embedded WAMP router and the server manager.\n"+
 			"Every flag can also be set as MAMOC_<FLAG> in the environment (e.g. MAMOC_DATA_DIR)\nor in the JSON --config file; flags override the environment, which overrides the file.\n\n")
 		fs.PrintDefaults()
 	}

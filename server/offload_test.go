@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -222,7 +223,8 @@ func edgeClient(ctx context.Context, t *testing.T, srv *server.Server) *nxclient
 }
 
 func rpcErrorURI(err error) string {
-	if re, ok := err.(nxclient.RPCError); ok {
+	var re nxclient.RPCError
+	if errors.As(err, &re) {
 		return string(re.Err.Error)
 	}
 	return fmt.Sprint(err)
@@ -269,8 +271,8 @@ func TestCompileErrorGetsDiagnostics(t *testing.T) {
 	defer cancel()
 	edge := edgeClient(ctx, t, srv)
 	_, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": bad}, nil)
-	re, ok := err.(nxclient.RPCError)
-	if !ok || re.Err.Error != server.ErrURICompile {
+	var re nxclient.RPCError
+	if !errors.As(err, &re) || re.Err.Error != server.ErrURICompile {
 		t.Fatalf("deploy bad source error = %v, want %s", err, server.ErrURICompile)
 	}
 	diags, _ := wamp.AsList(re.Err.ArgumentsKw["diagnostics"])

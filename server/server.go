@@ -208,7 +208,7 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.stats.run(runCtx, sess)
+			s.stats.run(runCtx)
 		}()
 		wg.Add(1)
 		go func() {

@@ -131,7 +131,7 @@ func (p *statsPublisher) publish(st Stats, opts wamp.Dict) {
 }
 
 // run publishes a sample every period until ctx is done.
-func (p *statsPublisher) run(ctx context.Context, sess *nxclient.Client) {
+func (p *statsPublisher) run(ctx context.Context) {
 	p.sampler.sample(ctx) // prime the CPU counters
 	t := time.NewTicker(p.s.cfg.StatsInterval)
 	defer t.Stop()
