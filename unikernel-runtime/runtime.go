@@ -54,7 +54,9 @@ type InstanceRecord struct {
 	UpdatedAt time.Time
 }
 
-// InstanceStore persists instance status (e.g. in the repository); Runtime ignores its errors after logging them.
+// InstanceStore persists instance status (e.g. in the repository). The Runtime calls it from one
+// goroutine, after the fact and coalesced per instance, so calls never wait for it; errors are logged.
+// Close flushes the last records (the deletes of all instances).
 type InstanceStore interface {
 	PutInstance(ctx context.Context, rec InstanceRecord) error
 	DeleteInstance(ctx context.Context, id string) error
@@ -76,7 +78,7 @@ type Runtime struct {
 	cfg    Config
 	log    *slog.Logger
 	drv    Driver
-	store  InstanceStore
+	sw     *storeWriter // nil without a store
 	image  *Image
 	ctx    context.Context // lifecycle
 	cancel context.CancelFunc
@@ -144,7 +146,7 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 		return nil, fmt.Errorf("nil driver: %w", ErrUnknownDriver)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rt := &Runtime{cfg: cfg, log: cfg.Logger.With("component", "unikernel", "driver", cfg.Driver), drv: drv, store: store,
+	rt := &Runtime{cfg: cfg, log: cfg.Logger.With("component", "unikernel", "driver", cfg.Driver), drv: drv,
 		ctx: ctx, cancel: cancel, insts: map[string]*instance{}, perApp: map[string]int{}, bootingBy: map[string]int{}}
 	fps, err := drv.Fingerprint(ctx)
 	if err != nil {
@@ -169,6 +171,9 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 		return nil, err
 	}
 	rt.log.Info("image ready", "hash", rt.image.Hash, "dir", rt.image.Dir)
+	if store != nil {
+		rt.sw = newStoreWriter(store, rt.log)
+	}
 	rt.wg.Add(2)
 	go func() {
 		defer rt.wg.Done()
@@ -232,6 +237,9 @@ func (rt *Runtime) Close() error {
 		rt.stop(in, "close")
 	}
 	rt.wg.Wait()
+	if rt.sw != nil {
+		rt.sw.close()
+	}
 	if c, ok := rt.drv.(DriverCloser); ok {
 		return c.Close()
 	}
@@ -398,26 +406,99 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 
 func (rt *Runtime) forget(in *instance) {
 	rt.mu.Lock()
+	defer rt.mu.Unlock()
 	delete(rt.insts, in.id)
-	rt.mu.Unlock()
-	if rt.store != nil {
-		if err := rt.store.DeleteInstance(context.Background(), in.id); err != nil {
-			rt.log.Warn("instance store", "err", err)
+	if rt.sw != nil {
+		rt.sw.enqueue(in.id, nil)
+	}
+}
+
+// record queues the instance's status for the store; it never blocks on the store.
+func (rt *Runtime) record(in *instance, state string) {
+	if rt.sw == nil {
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.insts[in.id] != in {
+		return // already forgotten: never resurrect its record
+	}
+	rec := InstanceRecord{ID: in.id, App: in.app, Driver: rt.cfg.Driver, State: state, Calls: in.calls, MemoryMB: in.memMB,
+		StartedAt: in.started, UpdatedAt: time.Now()}
+	rt.sw.enqueue(in.id, &rec)
+}
+
+// storeWriter applies instance records to the InstanceStore from one goroutine, coalescing
+// updates per instance, so calls never wait for the repository.
+type storeWriter struct {
+	store InstanceStore
+	log   *slog.Logger
+	kick  chan struct{}
+	done  chan struct{} // closed by Close after the last record was queued
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex                 // guards pending and order
+	pending map[string]*InstanceRecord // nil = delete
+	order   []string
+}
+
+func newStoreWriter(store InstanceStore, log *slog.Logger) *storeWriter {
+	sw := &storeWriter{store: store, log: log, kick: make(chan struct{}, 1), done: make(chan struct{}), pending: map[string]*InstanceRecord{}}
+	sw.wg.Add(1)
+	go sw.loop()
+	return sw
+}
+
+func (sw *storeWriter) enqueue(id string, rec *InstanceRecord) {
+	sw.mu.Lock()
+	if _, ok := sw.pending[id]; !ok {
+		sw.order = append(sw.order, id)
+	}
+	sw.pending[id] = rec
+	sw.mu.Unlock()
+	select {
+	case sw.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (sw *storeWriter) loop() {
+	defer sw.wg.Done()
+	for {
+		select {
+		case <-sw.kick:
+			sw.flush()
+		case <-sw.done:
+			sw.flush()
+			return
 		}
 	}
 }
 
-func (rt *Runtime) record(in *instance, state string) {
-	if rt.store == nil {
-		return
+func (sw *storeWriter) flush() {
+	sw.mu.Lock()
+	pending, order := sw.pending, sw.order
+	sw.pending, sw.order = map[string]*InstanceRecord{}, nil
+	sw.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, id := range order {
+		var err error
+		if rec := pending[id]; rec != nil {
+			err = sw.store.PutInstance(ctx, *rec)
+		} else {
+			err = sw.store.DeleteInstance(ctx, id)
+		}
+		if err != nil {
+			sw.log.Warn("instance store", "id", id, "err", err)
+		}
 	}
-	rt.mu.Lock()
-	rec := InstanceRecord{ID: in.id, App: in.app, Driver: rt.cfg.Driver, State: state, Calls: in.calls, MemoryMB: in.memMB,
-		StartedAt: in.started, UpdatedAt: time.Now()}
-	rt.mu.Unlock()
-	if err := rt.store.PutInstance(context.Background(), rec); err != nil {
-		rt.log.Warn("instance store", "err", err)
-	}
+}
+
+// close flushes what is queued and stops the writer.
+func (sw *storeWriter) close() {
+	close(sw.done)
+	sw.wg.Wait()
 }
 
 // stop kills an instance and forgets it.

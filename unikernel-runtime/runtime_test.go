@@ -156,12 +156,31 @@ func TestIdleTimeout(t *testing.T) {
 	if s := rt.Stats(); s.Warm != 1 {
 		t.Errorf("Stats().Warm = %d after the idle timeout, want MinWarm 1", s.Warm)
 	}
+	for deadline := time.Now().Add(5 * time.Second); len(store.Snapshot()) != 1 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if recs := store.Snapshot(); len(recs) != 1 {
 		t.Errorf("store holds %d instances, want 1", len(recs))
 	}
 }
 
 // TestEviction keeps at most two instances: a third app evicts the least recently used idle one.
+// TestStoreFlushedOnClose: after Close the store holds no instance.
+func TestStoreFlushedOnClose(t *testing.T) {
+	store := &unikerneltest.Store{}
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true}, store)
+	art := unikerneltest.Compile(t, rt, "s")
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "s", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if recs := store.Snapshot(); len(recs) != 0 || store.Puts == 0 {
+		t.Errorf("store after Close = %d records (%d puts), want 0 records after some puts", len(recs), store.Puts)
+	}
+}
+
 func TestEviction(t *testing.T) {
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
 		MaxConcurrent: 1, MaxInstances: 2}, nil)

@@ -234,11 +234,14 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 		if s.Running != 0 || s.Queued != 0 || s.Warm < 1 || s.Booted < 1 {
 			t.Errorf("Stats() = %+v, want nothing running, ≥1 warm, ≥1 booted", s)
 		}
-		recs := store.Snapshot()
+		var recs map[string]unikernel.InstanceRecord
 		idle := 0
-		for _, r := range recs {
-			if r.App == "conf" && r.State == "idle" {
-				idle++
+		for deadline := time.Now().Add(5 * time.Second); idle == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			recs = store.Snapshot() // the runtime writes records asynchronously
+			for _, r := range recs {
+				if r.App == "conf" && r.State == "idle" {
+					idle++
+				}
 			}
 		}
 		if idle < 1 {
