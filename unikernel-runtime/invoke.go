@@ -25,7 +25,7 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 	_, _, err := rt.withInstance(ctx, app, lim, func(in *instance) (bool, error) {
 		var err error
 		classes, diags, ok, err = in.conn.compile(sources)
-		return false, err
+		return err != nil, err
 	})
 	if err != nil {
 		return Artifact{}, fmt.Errorf("compile %s: %w", app, err)
@@ -105,6 +105,9 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 	}()
 	in, err := rt.instanceFor(ctx, app, lim.MemoryMB)
 	if err != nil {
+		if ctx.Err() != nil && !errors.Is(err, ErrCanceled) && !errors.Is(err, ErrTimeout) {
+			err = fmt.Errorf("%w (%w)", canceled(ctx), err)
+		}
 		return "", time.Since(t0), err
 	}
 	queued := time.Since(t0)
