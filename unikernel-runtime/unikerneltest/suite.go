@@ -144,6 +144,7 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 			{name: "byte[] as base64", call: unikernel.Call{Class: "demo.Echo", Method: "bytes", Args: []any{"hi"}}, output: "[104, 105]", json: `"aGk="`},
 			{name: "overload by type", call: unikernel.Call{Class: "demo.Echo", Method: "twice", Args: []any{"ab"}}, output: "abab"},
 			{name: "overload by type int", call: unikernel.Call{Class: "demo.Echo", Method: "twice", Args: []any{21.0}}, output: "42"},
+			{name: "static void in place", call: unikernel.Call{Class: "demo.Echo", Method: "sort", Args: []any{[]any{3.0, 1.0, 2.0}}}, output: "[[1, 2, 3]]", json: "[[1,2,3]]"},
 			{name: "static void", call: unikernel.Call{Class: "demo.Echo", Method: "nothing"}, void: true},
 			{name: "all types", call: unikernel.Call{Class: "demo.Echo", Method: "all", Args: []any{
 				1.0, int64(1) << 40, 2.5, true, "s", []any{1.0, 2.0}, "AQI=", []any{"x", "y"}, "c", 7.0, 1.5}},

@@ -31,6 +31,7 @@ public class Echo {
     public static int twice(int n) { return 2 * n; }
     public static String twice(String s) { return s + s; }
     public static void nothing() { }
+    public static void sort(int[] a) { Arrays.sort(a); }
 }`,
 	"demo.Void": `package demo;
 public class Void {
