@@ -198,8 +198,15 @@ func (rt *Runtime) crashReason(in *instance, opErr error) error {
 	if (uerr == nil && u.OOMKills > 0) || (werr == nil && ex.OOMKilled) {
 		return &LimitError{Limit: "memory", Message: fmt.Sprintf("instance killed at its %d MiB limit", in.memMB)}
 	}
+	tail := in.stderr.String()
+	if len(tail) > 500 {
+		tail = "…" + tail[len(tail)-500:]
+	}
+	if tail != "" {
+		tail = " (stderr: " + tail + ")"
+	}
 	if werr == nil {
-		return fmt.Errorf("instance %s exited (code %d, signal %d) during the task: %w", in.id, ex.ExitCode, ex.Signal, ErrCrashed)
+		return fmt.Errorf("instance %s exited (code %d, signal %d) during the task%s: %w", in.id, ex.ExitCode, ex.Signal, tail, ErrCrashed)
 	}
 	return fmt.Errorf("instance %s: %v: %w", in.id, opErr, ErrCrashed)
 }

@@ -203,3 +203,25 @@ func TestEviction(t *testing.T) {
 		t.Errorf("instances used = %v, want 4 (a, b, c, then a again after its eviction)", seen)
 	}
 }
+
+// TestMemoryLimitPicksInstance: a call with another memory limit never runs on an instance booted
+// with a different one.
+func TestMemoryLimitPicksInstance(t *testing.T) {
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1}, nil)
+	art := unikerneltest.Compile(t, rt, "m")
+	ids := map[int]string{}
+	for _, mb := range []int{0, 128, 0, 128} {
+		res, err := rt.Invoke(context.Background(), unikernel.Call{App: "m", Artifact: art, Class: "demo.Queens", Args: []any{4.0},
+			Limits: unikernel.Limits{MemoryMB: mb}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, ok := ids[mb]; ok && prev != res.Instance {
+			t.Errorf("MemoryMB %d ran on %s, then on %s; want its warm instance", mb, prev, res.Instance)
+		}
+		ids[mb] = res.Instance
+	}
+	if ids[0] == ids[128] {
+		t.Errorf("default and 128 MiB calls shared instance %s", ids[0])
+	}
+}
