@@ -113,8 +113,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 		probe.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(d.cfg.HostUID), Gid: uint32(d.cfg.HostUID)}}
 		fp.Attributes["host_uid"] = strconv.Itoa(d.cfg.HostUID)
 	} else {
-		fp.Attributes["host_uid"] = strconv.Itoa(os.Geteuid())
-		fp.Missing = append(fp.Missing, "unprivileged-host-uid(server not root)")
+		fp.Attributes["host_uid"] = strconv.Itoa(os.Geteuid()) // already unprivileged (cgroups will be missing)
 	}
 	if out, err := probe.CombinedOutput(); err != nil {
 		fp.Health = unikernel.HealthUndetected
