@@ -10,7 +10,7 @@ import (
 // process exit code: 0 on success, 1 on failure, 2 on a usage error.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
+		_, _ = fmt.Fprint(stderr, usage)
 		if len(args) == 0 {
 			return 2
 		}
@@ -22,7 +22,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "refactor":
 		return runRefactor(ctx, args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "mamoc: unknown command %q\n\n%s", args[0], usage)
+		_, _ = fmt.Fprintf(stderr, "mamoc: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
 }

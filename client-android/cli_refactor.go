@@ -60,7 +60,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	poll := fs.Duration("poll", 250*time.Millisecond, "job polling interval")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk --server URL [--token T] [--timeout 10m]")
+		_, _ = fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk --server URL [--token T] [--timeout 10m]")
 		fs.PrintDefaults()
 	}
 	// Allow the file before or after the flags.
@@ -85,7 +85,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	apk, err := os.ReadFile(files[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "mamoc refactor: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "mamoc refactor: %v\n", err)
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -93,7 +93,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	c := &refactorClient{base: strings.TrimRight(*server, "/"), token: *token, hc: http.DefaultClient}
 	id, err := c.upload(ctx, apk)
 	if err != nil {
-		fmt.Fprintf(stderr, "mamoc refactor: upload: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "mamoc refactor: upload: %v\n", err)
 		return 1
 	}
 	bar := progressBar{w: stderr}
@@ -102,7 +102,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		job, err = c.job(ctx, id)
 		if err != nil {
 			bar.done()
-			fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, err)
+			_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, err)
 			return 1
 		}
 		bar.draw(job.Progress, job.Stage)
@@ -112,14 +112,14 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		select {
 		case <-ctx.Done():
 			bar.done()
-			fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, ctx.Err())
+			_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, ctx.Err())
 			return 1
 		case <-time.After(*poll):
 		}
 	}
 	bar.done()
 	if job.State == "failed" {
-		fmt.Fprintf(stderr, "mamoc refactor: job %s failed: %s\n", id, job.Error)
+		_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s failed: %s\n", id, job.Error)
 		return 1
 	}
 	printSummary(stdout, c.base, &job)
@@ -190,40 +190,40 @@ func (b *progressBar) draw(p float64, stage string) {
 	const width = 30
 	p = min(max(p, 0), 1)
 	n := int(p * width)
-	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %-10s", strings.Repeat("#", n), strings.Repeat("-", width-n), p*100, stage)
+	_, _ = fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %-10s", strings.Repeat("#", n), strings.Repeat("-", width-n), p*100, stage)
 	b.drawn = true
 }
 
 func (b *progressBar) done() {
 	if b.drawn {
-		fmt.Fprintln(b.w)
+		_, _ = fmt.Fprintln(b.w)
 		b.drawn = false
 	}
 }
 
 func printSummary(w io.Writer, base string, j *refactorJob) {
-	fmt.Fprintf(w, "job %s: done\n", j.ID)
+	_, _ = fmt.Fprintf(w, "job %s: done\n", j.ID)
 	r := j.Report
 	if r == nil {
 		return
 	}
 	switch {
 	case r.Manifest != nil:
-		fmt.Fprintf(w, "app: %s %s\n", r.Manifest.Package, r.Manifest.VersionName)
+		_, _ = fmt.Fprintf(w, "app: %s %s\n", r.Manifest.Package, r.Manifest.VersionName)
 	case r.ManifestError != "":
-		fmt.Fprintf(w, "app: (no manifest: %s)\n", r.ManifestError)
+		_, _ = fmt.Fprintf(w, "app: (no manifest: %s)\n", r.ManifestError)
 	}
 	k := r.Counts
-	fmt.Fprintf(w, "classes: %d (%d offloadable)\n", k.Classes, k.OffloadableClasses)
-	fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound)\n", k.Methods, k.OffloadableMethods, k.ConditionalMethods, k.DeviceMethods)
-	fmt.Fprintf(w, "procedures: %d listed, %d registered\n", k.Procedures, k.Registered)
+	_, _ = fmt.Fprintf(w, "classes: %d (%d offloadable)\n", k.Classes, k.OffloadableClasses)
+	_, _ = fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound)\n", k.Methods, k.OffloadableMethods, k.ConditionalMethods, k.DeviceMethods)
+	_, _ = fmt.Fprintf(w, "procedures: %d listed, %d registered\n", k.Procedures, k.Registered)
 	for _, p := range r.Procedures {
-		fmt.Fprintf(w, "  %s(%s) %s [%s]\n", p.Name, strings.Join(p.Params, ", "), p.Returns, p.Kind)
+		_, _ = fmt.Fprintf(w, "  %s(%s) %s [%s]\n", p.Name, strings.Join(p.Params, ", "), p.Returns, p.Kind)
 	}
 	var total float64
 	for _, s := range r.Stages {
 		total += s.Seconds
 	}
-	fmt.Fprintf(w, "time: %.3f s\n", total)
-	fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
+	_, _ = fmt.Fprintf(w, "time: %.3f s\n", total)
+	_, _ = fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 }

@@ -112,7 +112,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
 // newClient wraps a connected nexus client.
 func newClient(nx *nxclient.Client, log *slog.Logger) (*Client, error) {
 	if err := nx.SetCallCancelMode(wamp.CancelModeKill); err != nil {
-		nx.Close()
+		_ = nx.Close()
 		return nil, fmt.Errorf("set cancel mode: %w", err)
 	}
 	return &Client{nx: nx, log: log, listeners: make(map[*statsListener]struct{})}, nil

@@ -28,7 +28,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	src, err := os.ReadFile("../examples/nqueens/Queens.java")
 	if err != nil {

@@ -32,7 +32,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	d, err := c.Deploy(ctx, "package uk.ac.test;\npublic class Echo { public Echo(int N) {} public void run() {} }", "test.Echo")
 	if err != nil {
@@ -62,7 +62,7 @@ func ExampleClient_Deploy_compileError() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	_, err = c.Deploy(ctx, "package p; class A { syntax error }", "")
 	if e, ok := errors.AsType[*client.Error](err); ok && errors.Is(err, client.ErrCompile) {
@@ -84,7 +84,7 @@ func ExampleClient_SyncResources() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	text := []byte("It was a dark and stormy night.")
 	for range 2 {
@@ -108,7 +108,7 @@ func ExampleClient_Run_cancel() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err = c.Run(ctx, "test.Block", nil, client.RunOptions{Progress: func(p string) {
@@ -135,7 +135,7 @@ func ExampleClient_SubscribeStats() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 
 	got := make(chan client.Stats, 1)
 	stopStats, err := c.SubscribeStats(ctx, func(s client.Stats) { got <- s })

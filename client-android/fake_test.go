@@ -60,7 +60,7 @@ func startFake(logw io.Writer) (*fake, error) {
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		r.Close()
+		_ = r.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -85,7 +85,7 @@ func startFake(logw io.Writer) (*fake, error) {
 // Close stops the fake server, the HTTP server and the router.
 func (f *fake) Close() {
 	if f.srv != nil {
-		f.srv.Close()
+		_ = f.srv.Close()
 	}
 	_ = f.hs.Close()
 	_ = f.r.Close()

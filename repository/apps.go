@@ -96,7 +96,7 @@ func list[T any](ctx context.Context, d *DB, scan func(scanner) (T, error), what
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)

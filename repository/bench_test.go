@@ -91,7 +91,9 @@ func rawWriteRate(b *testing.B, dir string, p []byte) float64 {
 		if err := f.Sync(); err != nil {
 			b.Fatal(err)
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return float64(n*len(p)) / time.Since(start).Seconds()
 }
@@ -103,7 +105,7 @@ func BenchmarkBlob(b *testing.B) {
 	ctx := context.Background()
 	for _, size := range []int{64 << 10, 1 << 20, 16 << 20} {
 		p := make([]byte, size)
-		rand.Read(p)
+		_, _ = rand.Read(p) // crypto/rand.Read never returns an error
 		name := fmt.Sprintf("%dKiB", size>>10)
 		b.Run("put/"+name, func(b *testing.B) {
 			db := openDB(b, repository.Config{})

@@ -51,7 +51,7 @@ func (d *DB) blobPath(sha string) string {
 // path to another program (the file must be treated as read-only). It
 // returns ErrNotFound if the blob is absent. Unlike OpenBlob it does not
 // verify the content.
-func (d *DB) BlobPath(ctx context.Context, sha string) (string, error) {
+func (d *DB) BlobPath(_ context.Context, sha string) (string, error) {
 	if err := d.check(); err != nil {
 		return "", err
 	}
@@ -202,7 +202,7 @@ func (d *DB) GetBlob(ctx context.Context, sha string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	var buf bytes.Buffer
 	if fi, err := rc.(*verifyReader).f.Stat(); err == nil && fi.Size() < d.cfg.MaxBlobSize {
 		buf.Grow(int(fi.Size()) + 1)
@@ -219,7 +219,7 @@ func (d *DB) VerifyBlob(ctx context.Context, sha string) error {
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	_, err = io.Copy(io.Discard, rc)
 	return err
 }

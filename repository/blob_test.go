@@ -59,7 +59,7 @@ func TestBlobRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err = io.ReadAll(rc)
-			rc.Close()
+			_ = rc.Close()
 			if err != nil || !bytes.Equal(got, tc.data) {
 				t.Fatalf("OpenBlob read = %d bytes, %v", len(got), err)
 			}
@@ -140,7 +140,7 @@ func TestBlobCorrupt(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = io.Copy(io.Discard, rc)
-			rc.Close()
+			_ = rc.Close()
 			if !errors.Is(err, repository.ErrCorrupt) {
 				t.Errorf("OpenBlob read to EOF = %v, want ErrCorrupt", err)
 			}
@@ -235,7 +235,7 @@ func TestBlobWriteErrors(t *testing.T) {
 			if err := os.Chmod(filepath.Join(dir, "tmp"), 0o500); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { os.Chmod(filepath.Join(dir, "tmp"), 0o755) })
+			t.Cleanup(func() { _ = os.Chmod(filepath.Join(dir, "tmp"), 0o755) })
 		}, func(db *repository.DB) error { _, err := db.PutBlobBytes(ctx, data); return err }, os.ErrPermission},
 	}
 	for _, tc := range tests {

@@ -221,7 +221,7 @@ func TestCrashSafety(t *testing.T) {
 			committedRuns++
 		}
 		t.Logf("kill %d: %d commits reported this run", i, len(got))
-		verifyCrashLedger(t, ctx, dir, l)
+		verifyCrashLedger(ctx, t, dir, l)
 	}
 	if committedRuns < kills/2 || len(l.fins) == 0 || len(l.batches) == 0 {
 		t.Fatalf("only %d of %d runs committed anything (%d finished executions, %d batches): test proves little",
@@ -231,13 +231,13 @@ func TestCrashSafety(t *testing.T) {
 		len(l.blobs), len(l.execs), len(l.batches), len(l.res), kills)
 }
 
-func verifyCrashLedger(t *testing.T, ctx context.Context, dir string, l *crashLedger) {
+func verifyCrashLedger(ctx context.Context, t *testing.T, dir string, l *crashLedger) {
 	t.Helper()
 	db, err := repository.Open(ctx, dir)
 	if err != nil {
 		t.Fatalf("Open after kill = %v", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatalf("IntegrityCheck after kill = %v", err)
 	}

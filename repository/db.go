@@ -78,7 +78,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*DB, error) {
 		tmpDir:  filepath.Join(cfg.Dir, tmpDir),
 	}
 	if err := d.open(ctx); err != nil {
-		d.closeAll()
+		_ = d.closeAll()
 		return nil, fmt.Errorf("open repository %s: %w", cfg.Dir, classify(err))
 	}
 	return d, nil
@@ -194,7 +194,7 @@ func (d *DB) IntegrityCheck(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("integrity check: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var msgs []string
 	for rows.Next() {
 		var s string

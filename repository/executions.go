@@ -143,7 +143,7 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 		if err != nil {
 			return err
 		}
-		defer st.Close()
+		defer func() { _ = st.Close() }()
 		for i := range es {
 			if _, err := st.ExecContext(ctx, es[i].args()...); err != nil {
 				return fmt.Errorf("execution %s: %w", es[i].ID, err)
@@ -335,7 +335,7 @@ func (d *DB) stats(ctx context.Context, q string, args ...any) ([]Stats, error) 
 	if err != nil {
 		return nil, fmt.Errorf("execution stats: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := []Stats{}
 	var acc statsAcc
 	for rows.Next() {

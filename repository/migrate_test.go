@@ -23,7 +23,7 @@ func makeV1(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	for _, q := range []string{
 		string(schema),
 		`PRAGMA user_version = 1`,
@@ -102,10 +102,12 @@ func TestMigrationRefusesNewerSchema(t *testing.T) {
 	if _, err := raw.Exec(`PRAGMA user_version = 999`); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if db, err := repository.Open(context.Background(), dir); !errors.Is(err, repository.ErrSchemaTooNew) {
 		if db != nil {
-			db.Close()
+			_ = db.Close()
 		}
 		t.Fatalf("Open(schema 999) = %v, want ErrSchemaTooNew", err)
 	}

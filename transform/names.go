@@ -51,7 +51,7 @@ func validIdentifier(seg string) error {
 		c := seg[i]
 		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$'
 		digit := c >= '0' && c <= '9'
-		if !letter && !(digit && i > 0) {
+		if !letter && (!digit || i == 0) {
 			return fmt.Errorf("byte %q at %d not allowed in an identifier", c, i)
 		}
 	}

@@ -76,12 +76,12 @@ type Task struct {
 //  6. findTaskClass: the class, its constructors and run()'s type, else ErrNoTaskClass;
 //  7. name validation (ErrInvalidName).
 func Transform(src string, opts Options) (*Task, error) {
-	max := opts.MaxSourceBytes
-	if max <= 0 {
-		max = defaultMaxSourceBytes
+	limit := opts.MaxSourceBytes
+	if limit <= 0 {
+		limit = defaultMaxSourceBytes
 	}
-	if len(src) > max {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), max)
+	if len(src) > limit {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), limit)
 	}
 	src = strings.TrimPrefix(src, "\ufeff") // javac rejects a byte-order mark
 	if strings.TrimSpace(src) == "" {

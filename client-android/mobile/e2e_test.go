@@ -17,7 +17,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	src, err := os.ReadFile("../../examples/kmp/KMP.java")
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func fakeServer(t *testing.T) (string, *nxclient.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close(); _ = hs.Close(); _ = r.Close(); <-served })
+	t.Cleanup(func() { _ = srv.Close(); _ = hs.Close(); _ = r.Close(); <-served })
 
 	var mu sync.Mutex // guards have
 	have := map[string]bool{}

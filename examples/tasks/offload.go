@@ -38,32 +38,32 @@ func Offload(ctx context.Context, w io.Writer, r Remote) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	start := time.Now()
 	d, err := c.Deploy(ctx, r.Source, "")
 	if err != nil {
 		if e, ok := errors.AsType[*client.Error](err); ok {
 			for _, dg := range e.Diagnostics {
-				fmt.Fprintf(w, "%d:%d: %s: %s\n", dg.Line, dg.Column, dg.Kind, dg.Message)
+				_, _ = fmt.Fprintf(w, "%d:%d: %s: %s\n", dg.Line, dg.Column, dg.Kind, dg.Message)
 			}
 		}
 		return err
 	}
-	fmt.Fprintf(w, "deployed %s (compiled %v) in %v\n", d.Task, d.Compiled, time.Since(start).Round(time.Microsecond))
-	ro := client.RunOptions{Timeout: r.Timeout, Progress: func(p string) { fmt.Fprintln(w, "progress:", p) }}
+	_, _ = fmt.Fprintf(w, "deployed %s (compiled %v) in %v\n", d.Task, d.Compiled, time.Since(start).Round(time.Microsecond))
+	ro := client.RunOptions{Timeout: r.Timeout, Progress: func(p string) { _, _ = fmt.Fprintln(w, "progress:", p) }}
 	if r.ResourceName != "" {
 		n, err := c.SyncResources(ctx, map[string][]byte{r.ResourceName: r.Resource})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "resource %s: %d bytes, uploaded %v\n", r.ResourceName, len(r.Resource), n > 0)
+		_, _ = fmt.Fprintf(w, "resource %s: %d bytes, uploaded %v\n", r.ResourceName, len(r.Resource), n > 0)
 		ro.Resource, ro.ResourceSHA256 = r.ResourceName, client.SHA256(r.Resource)
 	}
 	res, err := c.Run(ctx, d.Task, r.Params, ro)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "output: %s\nexec %v, queue %v, round trip %v (site %s, instance %s)\n", res.Output,
+	_, _ = fmt.Fprintf(w, "output: %s\nexec %v, queue %v, round trip %v (site %s, instance %s)\n", res.Output,
 		res.ExecTime.Round(time.Microsecond), res.QueueTime.Round(time.Microsecond),
 		res.RoundTrip.Round(time.Microsecond), res.Site, res.Instance)
 	return nil

@@ -250,10 +250,10 @@ func idamax(dx []float64) int {
 	if len(dx) == 0 {
 		return -1
 	}
-	best, max := 0, math.Abs(dx[0])
+	best, maxAbs := 0, math.Abs(dx[0])
 	for i := 1; i < len(dx); i++ {
-		if v := math.Abs(dx[i]); v > max {
-			best, max = i, v
+		if v := math.Abs(dx[i]); v > maxAbs {
+			best, maxAbs = i, v
 		}
 	}
 	return best
