@@ -172,6 +172,12 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 	}
 	if why != nil {
 		rt.retire(in, why.Error())
+		rt.mu.Lock()
+		closed := rt.closed
+		rt.mu.Unlock()
+		if closed {
+			why = fmt.Errorf("%w (%w)", ErrClosed, why)
+		}
 		return in.id, queued, why
 	}
 	rt.mu.Lock()

@@ -289,11 +289,12 @@ func (rt *Runtime) reap() {
 	}
 	var victims []*instance
 	for _, list := range idle {
-		keep := rt.cfg.MinWarm
+		left := len(list)
 		for _, in := range list {
-			if now.Sub(in.lastUse) > rt.cfg.IdleTimeout && len(list)-len(victims) > keep {
+			if now.Sub(in.lastUse) > rt.cfg.IdleTimeout && left > rt.cfg.MinWarm {
 				victims = append(victims, in)
 				in.busy = true
+				left--
 			}
 		}
 	}
@@ -396,10 +397,17 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 		return nil, fmt.Errorf("instance %s did not answer: %w (stderr: %s)", in.id, err, in.stderr)
 	}
 	rt.mu.Lock()
+	closed := rt.closed
 	in.handle = h
 	in.lastUse = time.Now()
 	rt.booted++
 	rt.mu.Unlock()
+	if closed { // Close ran while this instance booted: do not leave it running
+		_ = rt.drv.StopTask(context.Background(), in.id)
+		_ = h.Conn.Close()
+		rt.forget(in)
+		return nil, ErrClosed
+	}
 	rt.log.Debug("instance booted", "id", in.id, "app", app, "took", time.Since(in.started))
 	return in, nil
 }

@@ -225,3 +225,39 @@ func TestMemoryLimitPicksInstance(t *testing.T) {
 		t.Errorf("default and 128 MiB calls shared instance %s", ids[0])
 	}
 }
+
+// TestCloseDuringCall: Close kills a running call, which then fails with ErrClosed, and leaves no instance.
+func TestCloseDuringCall(t *testing.T) {
+	store := &unikerneltest.Store{}
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true}, store)
+	art := unikerneltest.Compile(t, rt, "c")
+	errc := make(chan error, 1)
+	go func() {
+		_, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Sleep", Args: []any{30000.0}})
+		errc <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); rt.Stats().Running == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, unikernel.ErrClosed) {
+			t.Errorf("Invoke during Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Invoke did not return after Close")
+	}
+	if s := rt.Stats(); s.Instances != 0 {
+		t.Errorf("Stats() after Close = %+v, want no instances", s)
+	}
+	if recs := store.Snapshot(); len(recs) != 0 {
+		t.Errorf("store after Close = %v, want empty", recs)
+	}
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
+		t.Errorf("Invoke after Close = %v, want ErrClosed", err)
+	}
+}
