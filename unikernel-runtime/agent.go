@@ -26,6 +26,14 @@ type AgentStats struct {
 	Threads  int64
 }
 
+// agentError is an error the (still running) agent reported instead of a reply.
+type agentError struct{ msg string }
+
+func (e *agentError) Error() string { return "agent: " + e.msg }
+
+// Unwrap returns ErrProtocol.
+func (e *agentError) Unwrap() error { return ErrProtocol }
+
 // agentConn speaks the framed protocol to one guest agent; one request at a time.
 type agentConn struct {
 	rw io.ReadWriteCloser
@@ -55,7 +63,7 @@ func (a *agentConn) roundTrip(req *wbuf, progress func(string)) (*rbuf, error) {
 			}
 			continue
 		case opError:
-			return nil, fmt.Errorf("agent: %s: %w", r.str(), ErrProtocol)
+			return nil, &agentError{msg: r.str()}
 		}
 		if op != req.b[0] {
 			return nil, fmt.Errorf("reply op %d to request op %d: %w", op, req.b[0], ErrProtocol)

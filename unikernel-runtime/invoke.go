@@ -166,7 +166,8 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 	mu.Lock()
 	why := reason
 	mu.Unlock()
-	if why == nil && opErr != nil && recycle {
+	var agentErr *agentError
+	if why == nil && opErr != nil && recycle && !errors.As(opErr, &agentErr) {
 		// the instance died by itself: out of memory, System.exit, crash
 		why = rt.crashReason(in, opErr)
 	}
