@@ -377,9 +377,12 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 		rt.forget(in)
 		return nil, fmt.Errorf("start instance: %w (stderr: %s)", err, in.stderr)
 	}
-	in.conn = newAgentConn(h.Conn)
+	conn := newAgentConn(h.Conn)
+	rt.mu.Lock() // Close may stop this instance while it boots
+	in.conn = conn
+	rt.mu.Unlock()
 	done := make(chan error, 1)
-	go func() { done <- in.conn.ping() }()
+	go func() { done <- conn.ping() }()
 	pinged := false
 	select {
 	case err = <-done:
@@ -511,14 +514,17 @@ func (sw *storeWriter) close() {
 
 // stop kills an instance and forgets it.
 func (rt *Runtime) stop(in *instance, why string) {
-	if in.conn != nil && why == "idle" {
-		in.conn.exit()
+	rt.mu.Lock()
+	conn := in.conn // set by boot, which may still run when Close stops the instance
+	rt.mu.Unlock()
+	if conn != nil && why == "idle" {
+		conn.exit()
 	}
 	if err := rt.drv.StopTask(context.Background(), in.id); err != nil {
 		rt.log.Warn("stop instance", "id", in.id, "err", err)
 	}
-	if in.conn != nil {
-		_ = in.conn.rw.Close()
+	if conn != nil {
+		_ = conn.rw.Close()
 	}
 	rt.mu.Lock()
 	if why != "close" && why != "idle" {
