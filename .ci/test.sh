@@ -13,3 +13,6 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -race -count=1 -timeout 40m "$@" ./...
+echo "== fuzz (bounded): refactor's DEX and manifest stages"
+go test -run '^$' -fuzz '^FuzzDEX$' -fuzztime 20s -fuzzminimizetime 2s ./refactor
+go test -run '^$' -fuzz '^FuzzManifest$' -fuzztime 20s -fuzzminimizetime 2s ./refactor

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // LoadConfig builds the configuration from the embedded defaults, an optional JSON config
@@ -31,6 +32,10 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return cfg, fmt.Errorf("read config file: %w", err)
+		}
+		b, err = durationsToNanos(b)
+		if err != nil {
+			return cfg, fmt.Errorf("parse config file %s: %w", path, err)
 		}
 		dec := json.NewDecoder(strings.NewReader(string(b)))
 		dec.DisallowUnknownFields()
@@ -93,6 +98,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		_, _ = fmt.Fprintf(out, "usage: mamoc-server [flags]\n\nRuns the mamoc offloading server: the embedded WAMP router and the server manager.\n"+
 			"Every flag can also be set as MAMOC_<FLAG> in the environment (e.g. MAMOC_DATA_DIR)\nor in the JSON --config file; flags override the environment, which overrides the file.\n\n")
 		fs.PrintDefaults()
+		_, _ = fmt.Fprint(out, configOnlyHelp)
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -132,3 +138,70 @@ func (l *listFlag) Set(v string) error {
 }
 
 var errBadLevel = errors.New("log level must be debug, info, warn or error")
+
+// configOnlyHelp documents the settings that only the config file sets.
+const configOnlyHelp = `
+Settings only the JSON config file sets (zero or absent means the default; durations as "30s"):
+  router.users               ticket and WAMP-CRA accounts: [{"authid", "role" (phone|edge|admin), "ticket", "secret"}] (default none)
+  router.out_queue_size      messages queued to a client before events to it are dropped (default 256)
+  router.keep_alive          WebSocket ping interval; negative disables (default 30s)
+  router.auth_timeout        time to answer an authentication challenge (default 10s)
+  max_source_bytes           largest Java source of one task (default 1048576)
+  max_resource_bytes         largest resource (default 67108864)
+  runtime.min_warm           idle instances kept per app once it has run (default 1)
+  runtime.spare              booted instances not yet bound to an app (default 1)
+  runtime.max_per_app        instances, and so concurrent calls, of one app (default 2)
+  runtime.idle_timeout       idle instances above min_warm stop after this (default 5m)
+  runtime.max_calls_per_instance  an instance is recycled after this many calls (default 100)
+  runtime.boot_timeout       time to boot one instance (default 20s)
+  runtime.compile_timeout    time to compile one source (default 60s)
+  runtime.instance_cpus      CPU cores of one instance (default 1)
+  runtime.limits             default per-task limits {wall_time 30s, cpu_time 60s, memory_mb 256, output_bytes 1048576}
+  runtime.max_limits         bounds of per-call overrides {wall_time 5m, cpu_time 5m, memory_mb 1024, output_bytes 16777216}
+  runtime.java_home          JDK that builds the base image (default $JAVA_HOME, else the javac on PATH)
+`
+
+// durationKeys are the config keys holding a time.Duration.
+var durationKeys = map[string]bool{
+	"stats_interval": true, "shutdown_timeout": true, "keep_alive": true, "auth_timeout": true,
+	"idle_timeout": true, "boot_timeout": true, "compile_timeout": true, "wall_time": true, "cpu_time": true,
+}
+
+// durationsToNanos lets the config file write durations as Go strings ("5s", "2m30s"): it
+// turns them into the nanoseconds time.Duration decodes from.
+func durationsToNanos(b []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	var walk func(any) error
+	walk = func(x any) error {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, e := range t {
+				if str, ok := e.(string); ok && durationKeys[k] {
+					d, err := time.ParseDuration(str)
+					if err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+					t[k] = int64(d)
+					continue
+				}
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range t {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}

@@ -158,7 +158,7 @@ func TestMAMoCEdgeReplay(t *testing.T) {
 }
 
 func TestMAMoCCloudReplay(t *testing.T) {
-	tasks := []exampleTask{exampleTasks[0], exampleTasks[2]} // KMP (resource), Queens (flat call)
+	tasks := exampleTasks
 	want := localOutputs(t, tasks)
 	srv := offloadServer(t, nil)
 	for _, et := range tasks {
