@@ -40,7 +40,7 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     txaio.config.loop = loop
-    txaio.start_logging(level="warn", out=sys.stderr)
+    txaio.start_logging(level="debug" if os.environ.get("MAMOC_PHONE_DEBUG") else "warn", out=sys.stderr)
 
     def watchdog():
         res["errors"].append("timeout after %gs" % args.timeout)
@@ -78,8 +78,10 @@ def main():
             res["events"].append({"args": ev, "duration_type": type(ev[1]).__name__})
         except Exception as e:
             res["errors"].append(repr(e))
-        finally:
-            await session.leave()
+        # Report and exit here: what autobahn's Component does after the session ends
+        # (reconnect or not) does not matter to the phone's sequence.
+        print(json.dumps(res), flush=True)
+        os._exit(1 if res["errors"] else 0)
 
     try:
         loop.run_until_complete(comp.start(loop))

@@ -104,6 +104,7 @@ def make_bodies(args, res, new_component, start, wrap):
                 res["phone_publish_result"] = error_uri(e)
             res["phone_match_unknown"] = await session.call("wamp.registration.match", UNKNOWN)
             res["phone_match_known"] = await session.call("wamp.registration.match", proc)
+            res["phone_done"] = True
         except Exception as e:
             res["errors"].append("phone: %r" % (e,))
         finally:
@@ -134,7 +135,14 @@ def make_bodies(args, res, new_component, start, wrap):
 
             ph = new_component(None)
             ph.on("join", wrap(phone))
-            await start(ph)
+            try:
+                await start(ph)
+            except Exception:
+                # autobahn's Component may report its own teardown as a failed connection
+                # (a race between the transport closing and GOODBYE); the phone's results
+                # are what count.
+                if not res.get("phone_done"):
+                    raise
         except Exception as e:
             res["errors"].append("edge: %r" % (e,))
         finally:
