@@ -5,7 +5,8 @@
 // artefacts), parse.go (syntax errors), method.go (bare methods become a
 // class), annotations.go (MAMoC's @Offloadable), android.go (device-bound
 // Android APIs are refused), taskclass.go (the task class, its constructors
-// and run()) and names.go (ValidateFQCN). shims.go supplies stub sources for
-// the pure Android classes a task may use. The example tasks it is tested on
-// live in ../examples (see examples/README.md).
+// and run()) and names.go (ValidateFQCN). Task.Shims names the pure Android
+// classes a task uses; the runtime's base image supplies them
+// (../unikernel-runtime/shims). The example tasks it is tested on live in
+// ../examples (see examples/README.md).
 package transform

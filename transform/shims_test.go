@@ -1,41 +1,14 @@
 package transform_test
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mamoc-go/mamoc/transform"
 )
-
-func TestShimSources(t *testing.T) {
-	tests := []struct {
-		classes []string
-		paths   []string
-		missing []string
-	}{
-		{nil, nil, nil},
-		{[]string{"android.util.Log", "android.text.TextUtils"}, []string{"android/text/TextUtils.java", "android/util/Log.java"}, nil},
-		{[]string{"org.json.JSONObject", "android.util.Pair", "android.util.JsonReader"}, []string{"android/util/Pair.java"}, []string{"android.util.JsonReader", "org.json.JSONObject"}},
-		{[]string{"../../etc/passwd", "android.util"}, nil, []string{"../../etc/passwd", "android.util"}},
-	}
-	for _, tt := range tests {
-		srcs, missing := transform.ShimSources(tt.classes)
-		var paths []string
-		for p, s := range srcs {
-			paths = append(paths, p)
-			if !strings.HasPrefix(s, "package android.") {
-				t.Errorf("ShimSources(%q)[%q] does not look like a stub", tt.classes, p)
-			}
-		}
-		sort.Strings(paths)
-		if !reflect.DeepEqual(paths, tt.paths) || !reflect.DeepEqual(missing, tt.missing) {
-			t.Errorf("ShimSources(%q) = %q, %q, want %q, %q", tt.classes, paths, missing, tt.paths, tt.missing)
-		}
-	}
-}
 
 // shimTask uses every stub the way an Android task would.
 const shimTask = `package com.example.shims;
@@ -76,6 +49,9 @@ public class UsesShims {
 }
 `
 
+// runtimeShims holds the sources of the shim classes in the runtime's base image.
+var runtimeShims = filepath.Join("..", "unikernel-runtime", "shims", "src")
+
 func TestShimsCompileWithTask(t *testing.T) {
 	javac, java := requireJDK(t)
 	task, err := transform.Transform(shimTask, transform.Options{})
@@ -86,18 +62,19 @@ func TestShimsCompileWithTask(t *testing.T) {
 	if !reflect.DeepEqual(task.Shims, wantShims) {
 		t.Fatalf("Transform().Shims = %q, want %q", task.Shims, wantShims)
 	}
-	srcs, missing := transform.ShimSources(task.Shims)
-	if len(missing) != 0 {
-		t.Fatalf("ShimSources(%q) missing %q", task.Shims, missing)
-	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "src")
 	files := []string{
 		writeSource(t, root, "com/example/shims/UsesShims.java", task.Source),
 		writeSource(t, root, "Main.java", "public class Main { public static void main(String[] a) { System.out.print(new com.example.shims.UsesShims().run()); } }"),
 	}
-	for rel, src := range srcs {
-		files = append(files, writeSource(t, root, rel, src))
+	// The shims are the runtime's: the classes its base image gives every task.
+	for _, class := range task.Shims {
+		p := filepath.Join(runtimeShims, filepath.FromSlash(strings.ReplaceAll(class, ".", "/"))+".java")
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("the runtime has no shim for %s: %v", class, err)
+		}
+		files = append(files, p)
 	}
 	got := compileAndRun(t, javac, java, dir, files)
 	// Values as Android's implementations give them; 60 zero bytes are 80
