@@ -162,10 +162,7 @@ func (o *offload) apiResourceMissing(ctx context.Context, inv *wamp.Invocation) 
 
 // apiExecutionGet is mamoc.execution.get kwargs {id} → the execution record.
 func (o *offload) apiExecutionGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	id := asString(inv.ArgumentsKw["id"])
-	if id == "" && len(inv.Arguments) > 0 {
-		id = asString(inv.Arguments[0])
-	}
+	id := idArg(inv)
 	e, err := o.repo.GetExecution(ctx, id)
 	if err != nil {
 		return invokeError(err)

@@ -200,10 +200,7 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 
 // jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
 func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	id := asString(inv.ArgumentsKw["id"])
-	if id == "" && len(inv.Arguments) > 0 {
-		id = asString(inv.Arguments[0])
-	}
+	id := idArg(inv)
 	j, err := a.mgr.Job(ctx, id)
 	if err != nil {
 		return invokeError(refactorError(err))

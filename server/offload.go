@@ -191,6 +191,17 @@ func asString(v any) string {
 	return s
 }
 
+// idArg is the id a get procedure names, in kwargs {id} or args [id].
+func idArg(inv *wamp.Invocation) string {
+	if id := asString(inv.ArgumentsKw["id"]); id != "" {
+		return id
+	}
+	if len(inv.Arguments) > 0 {
+		return asString(inv.Arguments[0])
+	}
+	return ""
+}
+
 // noResource reports whether MAMoC's resource name means "none".
 func noResource(name string) bool {
 	switch strings.TrimSpace(name) {
