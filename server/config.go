@@ -37,6 +37,12 @@ type Config struct {
 	// which a mamoc router refuses for registering tasks).
 	JoinAuthID string `json:"join_authid"`
 	JoinTicket string `json:"join_ticket"`
+	// SiteKind is how this node describes itself in the repository's sites: "edge" or
+	// "cloud". Default "edge".
+	SiteKind string `json:"site_kind"`
+	// GCInterval is the period of the blob garbage collection (blobs no record refers to).
+	// Default 1h; negative disables it.
+	GCInterval time.Duration `json:"gc_interval"`
 	// ShutdownTimeout bounds how long running work may take to finish at shutdown before it
 	// is cancelled. Default 10s.
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
@@ -76,6 +82,12 @@ func (c *Config) setDefaults() {
 			c.ServerID = "mamoc"
 		}
 	}
+	if c.SiteKind == "" {
+		c.SiteKind = "edge"
+	}
+	if c.GCInterval == 0 {
+		c.GCInterval = time.Hour
+	}
 	if c.ResourcesDir == "" {
 		c.ResourcesDir = filepath.Join(c.DataDir, "resources")
 	}
@@ -114,6 +126,9 @@ func (c *Config) Validate() error {
 	if c.Join != "" && !strings.HasPrefix(c.Join, "ws://") && !strings.HasPrefix(c.Join, "wss://") &&
 		!strings.HasPrefix(c.Join, "tcp://") && !strings.HasPrefix(c.Join, "tcps://") {
 		return fmt.Errorf("join: %q is not a ws://, wss://, tcp:// or tcps:// URL", c.Join)
+	}
+	if c.SiteKind != "edge" && c.SiteKind != "cloud" {
+		return fmt.Errorf("site_kind: %q is not edge or cloud", c.SiteKind)
 	}
 	if c.MaxSourceBytes < 0 || c.MaxResourceBytes < 0 {
 		return errors.New("max_source_bytes and max_resource_bytes must be positive")

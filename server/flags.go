@@ -146,6 +146,8 @@ Settings only the JSON config file sets (zero or absent means the default; durat
   router.out_queue_size      messages queued to a client before events to it are dropped (default 256)
   router.keep_alive          WebSocket ping interval; negative disables (default 30s)
   router.auth_timeout        time to answer an authentication challenge (default 10s)
+  site_kind                  this node in the repository's sites: edge or cloud (default edge)
+  gc_interval                period of blob garbage collection; negative disables it (default 1h)
   max_source_bytes           largest Java source of one task (default 1048576)
   max_resource_bytes         largest resource (default 67108864)
   runtime.min_warm           idle instances kept per app once it has run (default 1)
@@ -164,7 +166,7 @@ Settings only the JSON config file sets (zero or absent means the default; durat
 // durationKeys are the config keys holding a time.Duration.
 var durationKeys = map[string]bool{
 	"stats_interval": true, "shutdown_timeout": true, "keep_alive": true, "auth_timeout": true,
-	"idle_timeout": true, "boot_timeout": true, "compile_timeout": true, "wall_time": true, "cpu_time": true,
+	"idle_timeout": true, "gc_interval": true, "boot_timeout": true, "compile_timeout": true, "wall_time": true, "cpu_time": true,
 }
 
 // durationsToNanos lets the config file write durations as Go strings ("5s", "2m30s"): it

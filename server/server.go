@@ -133,6 +133,35 @@ func (s *Server) RawSocketAddr() net.Addr {
 	return s.rawLn.Addr()
 }
 
+// repository returns the open repository, nil in router-only mode or before Run opens it.
+func (s *Server) repository() *repository.DB {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repo
+}
+
+// gcLoop removes blobs nothing refers to every GCInterval until ctx ends.
+func (s *Server) gcLoop(ctx context.Context) {
+	if s.cfg.GCInterval < 0 {
+		return
+	}
+	t := time.NewTicker(s.cfg.GCInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.repository().GC(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("blob garbage collection", "err", err)
+			} else if n > 0 {
+				s.log.Info("blob garbage collection", "removed", n)
+			}
+		}
+	}
+}
+
 // Ready is closed once the server serves: the router listens and the server manager has
 // registered its procedures and subscriptions.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
@@ -209,6 +238,11 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			s.stats.run(runCtx)
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.gcLoop(runCtx)
 		}()
 		wg.Add(1)
 		go func() {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 	"go.uber.org/goleak"
 
+	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
 )
@@ -315,5 +317,43 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	}
 	if _, err := server.LoadConfig([]string{"--no-such-flag"}, func(string) string { return "" }, &strings.Builder{}); err == nil {
 		t.Error("LoadConfig(--no-such-flag) = nil error")
+	}
+}
+
+// TestSiteRecorded checks that the node keeps its last stats in the repository's sites.
+func TestSiteRecorded(t *testing.T) {
+	data := t.TempDir()
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: data, ServerID: "node-a",
+		StatsInterval: 200 * time.Millisecond, GCInterval: 100 * time.Millisecond, SiteKind: "cloud"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	<-srv.Ready()
+	time.Sleep(700 * time.Millisecond) // a few stats periods and GC rounds
+	cancel()
+	if err := <-done; !errors.Is(err, server.ErrServerClosed) {
+		t.Fatalf("Run = %v", err)
+	}
+	repo, err := repository.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = repo.Close() }()
+	sites, err := repo.ListSites(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sites) != 1 || sites[0].ID != "node-a" || sites[0].Kind != repository.SiteCloud {
+		t.Fatalf("sites = %+v, want node-a (cloud)", sites)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(sites[0].LastStats, &st); err != nil || st["server_id"] != "node-a" || st["cores"] == nil {
+		t.Errorf("site last stats = %s (%v), want the stats kwargs", sites[0].LastStats, err)
+	}
+	if !strings.HasPrefix(sites[0].Address, "ws://127.0.0.1:") {
+		t.Errorf("site address = %q, want the ws URL", sites[0].Address)
 	}
 }

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
 )
 
@@ -140,7 +142,9 @@ func (p *statsPublisher) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			p.publish(p.take(ctx), nil)
+			st := p.take(ctx)
+			p.publish(st, nil)
+			p.recordSite(ctx, st)
 		case sid := <-p.pending:
 			// Some clients (nexus's among them) install their event handler only after
 			// SUBSCRIBED arrives; an event right behind it would find no handler.
@@ -151,5 +155,26 @@ func (p *statsPublisher) run(ctx context.Context) {
 			}
 			p.publish(p.current(ctx), wamp.Dict{wamp.WhitelistKey: wamp.List{sid}})
 		}
+	}
+}
+
+// recordSite keeps this node's last stats in the repository's sites, for the decision engine's
+// history and for operators.
+func (p *statsPublisher) recordSite(ctx context.Context, st Stats) {
+	repo := p.s.repository()
+	if repo == nil {
+		return
+	}
+	b, err := json.Marshal(st.kwargs(p.s.cfg.ServerID, p.s.version))
+	if err != nil {
+		return
+	}
+	addr := ""
+	if a := p.s.Addr(); a != nil {
+		addr = "ws://" + a.String() + "/ws"
+	}
+	if err := repo.PutSite(ctx, repository.Site{ID: p.s.cfg.ServerID, Kind: repository.SiteKind(p.s.cfg.SiteKind),
+		Address: addr, LastStats: b}); err != nil && ctx.Err() == nil {
+		p.s.log.Warn("record site", "err", err)
 	}
 }
