@@ -62,11 +62,11 @@ func (m *Manager) Run(ctx context.Context) error {
 		return errors.New("refactor: Run called twice")
 	}
 	m.running = true
+	m.wg.Add(m.cfg.Workers) // under mu: Close waits only after seeing closed set
 	m.mu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for range m.cfg.Workers {
-		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
 			m.worker(ctx)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,65 @@ func TestBusyWhenQueueFull(t *testing.T) {
 	}
 	if got["ok"] != 2 || got[server.ErrURIBusy] != 1 {
 		t.Errorf("three calls with one slot and one queue place = %v, want 2 ok and 1 %s", got, server.ErrURIBusy)
+	}
+}
+
+// TestShutdownFinishesRunningWork stops the server while a phone's task runs: the task
+// finishes within the shutdown timeout and the phone still gets its result.
+func TestShutdownFinishesRunningWork(t *testing.T) {
+	data := t.TempDir()
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: data,
+		StatsInterval: time.Hour, ShutdownTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	<-srv.Ready()
+	phone := dialPhone(t, wsURL(srv))
+	phone.subscribe("uk.ac.standrews.cs.mamoc.offloadingresult")
+	phone.publish("uk.ac.standrews.cs.mamoc.offloading", "Android", "uk.test.hostile.Nap",
+		hostileTask("Nap", "Thread.sleep(1000); return \"rested\";"), nil, []any{})
+	time.Sleep(300 * time.Millisecond) // the task is compiling or running
+	cancel()
+	if out, _ := phone.result(30 * time.Second); out != "rested" {
+		t.Errorf("result after shutdown began = %q, want rested", out)
+	}
+	if err := <-done; !errors.Is(err, server.ErrServerClosed) {
+		t.Errorf("Run = %v, want ErrServerClosed", err)
+	}
+}
+
+// TestShutdownCancelsAfterTimeout stops the server while a task sleeps past the shutdown
+// timeout: the task is cancelled and Run returns soon after the timeout.
+func TestShutdownCancelsAfterTimeout(t *testing.T) {
+	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: t.TempDir(),
+		StatsInterval: time.Hour, ShutdownTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	<-srv.Ready()
+	phone := dialPhone(t, wsURL(srv))
+	phone.publish("uk.ac.standrews.cs.mamoc.offloading", "Android", "uk.test.hostile.Long",
+		hostileTask("Long", "Thread.sleep(25000); return \"late\";"), nil, []any{})
+	time.Sleep(1500 * time.Millisecond) // compiled and running
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, server.ErrServerClosed) {
+			t.Errorf("Run = %v, want ErrServerClosed", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("shutdown took %s with a 500ms timeout and a 25s task", d)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("shutdown waited for the task instead of cancelling it")
 	}
 }

@@ -38,10 +38,11 @@ type offload struct {
 	resources *resources
 	sess      *nxclient.Client
 
-	mu         sync.Mutex      // guards registered
+	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered
+	stopping   bool            // set by wait: no new offloading work is accepted
 
-	wg sync.WaitGroup // offloading-event workers
+	wg sync.WaitGroup // offloading-event workers; Add only under mu while !stopping
 }
 
 func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site string, maxSource int, maxResource int64) *offload {
@@ -58,20 +59,12 @@ func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site stri
 func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
 	o.sess = sess
 	if err := sess.Subscribe(router.TopicOffloading, func(ev *wamp.Event) {
-		o.wg.Add(1)
-		go func() {
-			defer o.wg.Done()
-			o.onOffloading(ctx, ev)
-		}()
+		o.spawn(func() { o.onOffloading(ctx, ev) })
 	}, nil); err != nil {
 		return fmt.Errorf("subscribe %s: %w", router.TopicOffloading, err)
 	}
 	if err := sess.Subscribe(router.TopicReceiveFile, func(ev *wamp.Event) {
-		o.wg.Add(1)
-		go func() {
-			defer o.wg.Done()
-			o.onReceiveFile(ctx, ev)
-		}()
+		o.spawn(func() { o.onReceiveFile(ctx, ev) })
 	}, nil); err != nil {
 		return fmt.Errorf("subscribe %s: %w", router.TopicReceiveFile, err)
 	}
@@ -104,8 +97,29 @@ func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
 	return nil
 }
 
-// wait blocks until every offloading worker has finished.
-func (o *offload) wait() { o.wg.Wait() }
+// spawn runs an event's work on its own goroutine (event handlers must not block the
+// session), unless the server is stopping.
+func (o *offload) spawn(work func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stopping {
+		o.log.Info("event refused: the server is shutting down")
+		return
+	}
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		work()
+	}()
+}
+
+// wait stops accepting event work and blocks until every worker has finished.
+func (o *offload) wait() {
+	o.mu.Lock()
+	o.stopping = true
+	o.mu.Unlock()
+	o.wg.Wait()
+}
 
 // register offers t under its procedure (MAMoC's call shape) once per procedure.
 func (o *offload) register(ctx context.Context, t *task) error {

@@ -39,14 +39,15 @@ type Server struct {
 
 	ready chan struct{} // closed once the server manager serves
 
-	mu       sync.Mutex // guards the fields below
-	httpLn   net.Listener
-	rawLn    net.Listener
-	sess     *nxclient.Client
-	httpSrv  *http.Server
-	started  bool
-	closed   bool
-	closeErr error
+	mu         sync.Mutex // guards the fields below
+	httpLn     net.Listener
+	rawLn      net.Listener
+	sess       *nxclient.Client
+	cancelWork context.CancelFunc // cancels the work Run started
+	httpSrv    *http.Server
+	started    bool
+	closed     bool
+	closeErr   error
 }
 
 // New creates a server from cfg. Run starts it; Close releases it.
@@ -209,7 +210,11 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Info("listening", "ws", "ws://"+s.httpLn.Addr().String()+"/ws", "rawsocket", addrString(s.rawLn),
 			"realm", s.cfg.Router.Realm, "anonymous", !s.cfg.Router.DisableAnonymous, "router_only", s.cfg.RouterOnly)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	// Work lives on runCtx, which outlives ctx by the shutdown below (shutdown_timeout).
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.mu.Lock()
+	s.cancelWork = cancel
+	s.mu.Unlock()
 	defer cancel()
 	if !s.cfg.RouterOnly {
 		if err := s.openBackends(runCtx); err != nil {
@@ -259,8 +264,9 @@ func (s *Server) Run(ctx context.Context) error {
 	case runErr = <-errc:
 	}
 	s.log.Info("shutting down")
-	cancel()
+	// Stop accepting and give running work shutdown_timeout to finish, then cancel the rest.
 	s.shutdown()
+	cancel()
 	wg.Wait()
 	if runErr != nil {
 		return runErr
@@ -413,6 +419,9 @@ func (s *Server) shutdown() {
 		case <-done:
 		case <-time.After(s.cfg.ShutdownTimeout):
 			s.log.Warn("shutdown: cancelling running tasks")
+			if s.cancelWork != nil {
+				s.cancelWork()
+			}
 		}
 	}
 	if s.sess != nil {
