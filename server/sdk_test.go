@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -86,5 +87,30 @@ func TestSDKAgainstServer(t *testing.T) {
 	// The server keeps serving after the cancel and the timeout.
 	if res, err := c.Run(ctx, d.Task, []any{"lighthouse keeper"}, client.RunOptions{ResourceSHA256: client.SHA256(text)}); err != nil || res.Output != "85" {
 		t.Errorf("Run after cancel = %+v, %v; want 85", res, err)
+	}
+}
+
+// TestDeviceBoundRefused: a task that uses a device-bound Android API is refused before
+// compiling, with the reason, over the API and as MAMoC's result text.
+func TestDeviceBoundRefused(t *testing.T) {
+	srv := offloadServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.Dial(ctx, wsURL(srv), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	src := strings.Replace(hostileTask("Vibes", "return \"\" + android.os.Vibrator.class;"), "package uk.test.hostile;", "package uk.test.hostile;\n\nimport android.hardware.SensorManager;", 1)
+	_, err = c.Deploy(ctx, src, "")
+	var ce *client.Error
+	if !errors.Is(err, client.ErrNotOffloadable) || !errors.As(err, &ce) || !strings.Contains(fmt.Sprint(ce.Kwargs["reasons"]), "android.hardware") {
+		t.Errorf("Deploy device-bound source = %v, want ErrNotOffloadable naming android.hardware", err)
+	}
+	phone := dialPhone(t, wsURL(srv))
+	phone.subscribe("uk.ac.standrews.cs.mamoc.offloadingresult")
+	phone.publish("uk.ac.standrews.cs.mamoc.offloading", "Android", "uk.test.hostile.Vibes", src, nil, []any{})
+	if out, _ := phone.result(time.Minute); !strings.Contains(out, "mamoc.error.not_offloadable") {
+		t.Errorf("MAMoC result for device-bound source = %q, want mamoc.error.not_offloadable", out)
 	}
 }
