@@ -115,8 +115,8 @@ func (c *Config) setDefaults() {
 		c.CompileTimeout = 60 * time.Second
 	}
 	def := Limits{WallTime: 30 * time.Second, CPUTime: 60 * time.Second, MemoryMB: 256, OutputBytes: 1 << 20}
-	max := Limits{WallTime: 5 * time.Minute, CPUTime: 5 * time.Minute, MemoryMB: 1024, OutputBytes: 16 << 20}
-	c.MaxLimits = c.MaxLimits.or(max)
+	ceiling := Limits{WallTime: 5 * time.Minute, CPUTime: 5 * time.Minute, MemoryMB: 1024, OutputBytes: 16 << 20}
+	c.MaxLimits = c.MaxLimits.or(ceiling)
 	c.Limits = c.Limits.or(def)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -177,11 +177,11 @@ func (l Limits) exceeds(m Limits) bool {
 }
 
 // clamp fills l from the defaults and bounds it by the maxima.
-func (l Limits) clamp(def, max Limits) Limits {
+func (l Limits) clamp(def, ceiling Limits) Limits {
 	l = l.or(def)
-	l.WallTime = min(l.WallTime, max.WallTime)
-	l.CPUTime = min(l.CPUTime, max.CPUTime)
-	l.MemoryMB = min(l.MemoryMB, max.MemoryMB)
-	l.OutputBytes = min(l.OutputBytes, max.OutputBytes)
+	l.WallTime = min(l.WallTime, ceiling.WallTime)
+	l.CPUTime = min(l.CPUTime, ceiling.CPUTime)
+	l.MemoryMB = min(l.MemoryMB, ceiling.MemoryMB)
+	l.OutputBytes = min(l.OutputBytes, ceiling.OutputBytes)
 	return l
 }

@@ -15,7 +15,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer rt.Close()
+	defer func() { _ = rt.Close() }()
 	ctx := context.Background()
 	art, err := rt.Compile(ctx, "com.example.app", map[string]string{"demo.Fib": `package demo;
 public class Fib {

@@ -70,7 +70,7 @@ func BuildImage(ctx context.Context, dir, javaHome string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image lock: %w", err)
 	}
-	defer lock.Close()
+	defer func() { _ = lock.Close() }()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return nil, fmt.Errorf("image lock: %w", err)
 	}
@@ -82,7 +82,7 @@ func BuildImage(ctx context.Context, dir, javaHome string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image build dir: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort; gone after a successful rename
 	if err := buildInto(ctx, tmp, jdk); err != nil {
 		return nil, fmt.Errorf("build image %s: %w", hash[:12], err)
 	}
@@ -124,7 +124,7 @@ func findJDK(javaHome string) (string, error) {
 
 func imageHash(jdk string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", imageRecipe, strings.Join(imageModules, ","), jdk)
+	_, _ = fmt.Fprintf(h, "%s\x00%s\x00%s\x00", imageRecipe, strings.Join(imageModules, ","), jdk)
 	if rel, err := os.ReadFile(filepath.Join(jdk, "release")); err == nil {
 		h.Write(rel)
 	}
@@ -141,7 +141,7 @@ func imageHash(jdk string) (string, error) {
 	sort.Strings(files)
 	for _, f := range files {
 		b, _ := imageSources.ReadFile(f)
-		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
+		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32], nil
@@ -226,7 +226,7 @@ func buildInto(ctx context.Context, tmp, jdk string) error {
 
 func javaFiles(dir string) ([]string, error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".java") {
 			files = append(files, p)
 		}
@@ -275,7 +275,7 @@ var lddPath = regexp.MustCompile(`(/[^ \t]+\.so[^ \t]*)`)
 func copyLibs(ctx context.Context, rootfs, jre string) error {
 	var objs []string
 	objs = append(objs, filepath.Join(jre, "bin", "java"))
-	_ = filepath.WalkDir(jre, func(p string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(jre, func(p string, _ fs.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".so") {
 			objs = append(objs, p)
 		}

@@ -215,7 +215,7 @@ func (rt *Runtime) crashReason(in *instance, opErr error) error {
 	if werr == nil {
 		return fmt.Errorf("instance %s exited (code %d, signal %d) during the task%s: %w", in.id, ex.ExitCode, ex.Signal, tail, ErrCrashed)
 	}
-	return fmt.Errorf("instance %s: %v: %w", in.id, opErr, ErrCrashed)
+	return fmt.Errorf("instance %s: %w: %w", in.id, opErr, ErrCrashed)
 }
 
 // retire stops an instance in the background and keeps the app's warm minimum.

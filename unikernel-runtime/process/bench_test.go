@@ -188,10 +188,10 @@ func BenchmarkWarmMemory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rt.Close()
+	defer func() { _ = rt.Close() }()
 	art := unikerneltest.Sources
 	ctx := context.Background()
-	a, err := unikernel.ArtifactFromJar(mustJar(b, rt, ctx, art))
+	a, err := unikernel.ArtifactFromJar(mustJar(ctx, b, rt, art))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func BenchmarkWarmMemory(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-func mustJar(b *testing.B, rt *unikernel.Runtime, ctx context.Context, src map[string]string) []byte {
+func mustJar(ctx context.Context, b *testing.B, rt *unikernel.Runtime, src map[string]string) []byte {
 	art, err := rt.Compile(ctx, "mem-compile", src)
 	if err != nil {
 		b.Fatal(err)
@@ -228,7 +228,7 @@ func mustJar(b *testing.B, rt *unikernel.Runtime, ctx context.Context, src map[s
 	return jar
 }
 
-func rssOf(b *testing.B, d *process.Driver, id string) float64 {
+func rssOf(_ *testing.B, d *process.Driver, id string) float64 {
 	pid := d.Pid(id)
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

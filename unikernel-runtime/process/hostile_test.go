@@ -126,12 +126,12 @@ func TestHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	accepted := make(chan struct{}, 1)
 	go func() {
 		if c, err := ln.Accept(); err == nil {
 			accepted <- struct{}{}
-			c.Close()
+			_ = c.Close()
 		}
 	}()
 	port := float64(ln.Addr().(*net.TCPAddr).Port)
@@ -191,7 +191,8 @@ func TestHostile(t *testing.T) {
 			start := time.Now()
 			res, err := rt.Invoke(cctx, c)
 			took := time.Since(start)
-			if tc.name == "inherited fds" {
+			switch tc.name {
+			case "inherited fds":
 				for _, f := range strings.Fields(res.Output) {
 					k, v, _ := strings.Cut(f, "=")
 					if n, _ := strconv.Atoi(k); n > 9 && strings.HasPrefix(v, "pipe:") {
@@ -206,12 +207,12 @@ func TestHostile(t *testing.T) {
 					t.Errorf("fds = %v", err)
 				}
 				t.Logf("HOSTILE | %s | %s | %v", tc.name, res.Output, took.Round(time.Millisecond))
-			} else if tc.name == "list host root" {
+			case "list host root":
 				if err != nil || strings.Contains(res.Output, "etc") || strings.Contains(res.Output, "root") || !strings.Contains(res.Output, "jre") {
 					t.Errorf("list / = %q, %v; want the image only (agent, jre, lib…)", res.Output, err)
 				}
 				t.Logf("HOSTILE | %s | %s | %v", tc.name, res.Output, took.Round(time.Millisecond))
-			} else {
+			default:
 				if err == nil || !tc.wantOK(err) {
 					t.Errorf("Invoke(%s.%s) = %q, %v; want a contained error", c.Class, c.Method, res.Output, err)
 				}

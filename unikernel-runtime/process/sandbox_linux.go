@@ -158,7 +158,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	if err != nil {
 		return nil, fmt.Errorf("open image: %w", err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	var closers []io.Closer
 	defer func() {
 		for _, c := range closers {
@@ -275,8 +275,8 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 			_ = f.Close()
 		}
 	}
-	defer infoR.Close()
-	defer blockW.Close()
+	defer func() { _ = infoR.Close() }()
+	defer func() { _ = blockW.Close() }()
 	fail := func(err error) (*unikernel.TaskHandle, error) {
 		_ = protoInW.Close()
 		_ = protoOutR.Close()

@@ -52,7 +52,7 @@ func (d *FakeDriver) Fingerprint(ctx context.Context) (<-chan unikernel.Fingerpr
 }
 
 // StartTask runs the image's JVM directly, with in-image paths rewritten to host paths.
-func (d *FakeDriver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
+func (d *FakeDriver) StartTask(_ context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
 	argv := make([]string, len(cfg.Argv))
 	for i, a := range cfg.Argv {
 		if strings.HasPrefix(a, "/jre/") || strings.HasPrefix(a, "/agent/") {
@@ -72,17 +72,17 @@ func (d *FakeDriver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*
 	}
 	out, outW, err := os.Pipe()
 	if err != nil {
-		inR.Close()
-		in.Close()
+		_ = inR.Close()
+		_ = in.Close()
 		return nil, err
 	}
 	cmd.ExtraFiles = []*os.File{inR, outW} // guest fds 3 and 4
 	err = cmd.Start()
-	inR.Close()
-	outW.Close()
+	_ = inR.Close() // the child has its copies
+	_ = outW.Close()
 	if err != nil {
-		in.Close()
-		out.Close()
+		_ = in.Close()
+		_ = out.Close()
 		return nil, err
 	}
 	t := &fakeTask{cmd: cmd, done: make(chan struct{})}

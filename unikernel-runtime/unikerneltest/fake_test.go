@@ -8,5 +8,5 @@ import (
 )
 
 func TestFakeDriver(t *testing.T) {
-	unikerneltest.RunDriverTests(t, func(t *testing.T) unikernel.Driver { return unikerneltest.NewFakeDriver() })
+	unikerneltest.RunDriverTests(t, func(_ *testing.T) unikernel.Driver { return unikerneltest.NewFakeDriver() })
 }

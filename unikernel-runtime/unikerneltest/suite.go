@@ -24,7 +24,7 @@ type Store struct {
 }
 
 // PutInstance records rec.
-func (s *Store) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) error {
+func (s *Store) PutInstance(_ context.Context, rec unikernel.InstanceRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Records == nil {
@@ -36,7 +36,7 @@ func (s *Store) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) e
 }
 
 // DeleteInstance forgets id.
-func (s *Store) DeleteInstance(ctx context.Context, id string) error {
+func (s *Store) DeleteInstance(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.Records, id)
