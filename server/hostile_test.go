@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -134,7 +135,8 @@ func TestShutdownFinishesRunningWork(t *testing.T) {
 // timeout: the task is cancelled and Run returns soon after the timeout.
 func TestShutdownCancelsAfterTimeout(t *testing.T) {
 	srv, err := server.New(server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: t.TempDir(),
-		StatsInterval: time.Hour, ShutdownTimeout: 500 * time.Millisecond})
+		StatsInterval: time.Hour, ShutdownTimeout: 500 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,6 +237,9 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	cmd.Env = append([]string{"PATH=/jre/bin", "HOME=/tmp", "LANG=C.UTF-8"}, cfg.Env...)
 	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Once bwrap has exited, stop waiting for its stderr after a while: a process that escaped
+	// the kill must not hang Wait (and with it StopTask and Runtime.Close).
+	cmd.WaitDelay = 3 * time.Second
 	if os.Geteuid() == 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(d.cfg.HostUID), Gid: uint32(d.cfg.HostUID)}
 	}
@@ -280,6 +283,10 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	fail := func(err error) (*unikernel.TaskHandle, error) {
 		_ = protoInW.Close()
 		_ = protoOutR.Close()
+		// Release a sandbox still blocked on --block-fd: until it sees EOF there it lives on
+		// and holds its stderr, and cmd.Wait would wait for that pipe forever.
+		_ = blockW.Close()
+		_ = infoR.Close()
 		t.kill()
 		<-t.done
 		t.cleanup()
