@@ -3,13 +3,10 @@
 package main
 
 import (
-	"context"
 	_ "embed"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"time"
 
 	"github.com/mamoc-go/mamoc/examples/tasks"
 )
@@ -18,37 +15,11 @@ import (
 var source string
 
 func main() {
-	mode := flag.String("mode", "local", "where to run: local or offload")
-	server := flag.String("server", "ws://127.0.0.1:8080/ws", "mamoc router WebSocket URL (offload mode)")
-	authid := flag.String("authid", "", "authid for ticket authentication (default anonymous)")
-	ticket := flag.String("ticket", "", "ticket for -authid")
-	deadline := flag.Duration("timeout", 2*time.Minute, "overall deadline")
 	n := flag.Int("n", 25, "N")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *deadline)
-	defer cancel()
-
-	var err error
-	switch *mode {
-	case "local":
-		start := time.Now()
-		fmt.Printf("fib(%d) = %d\n", *n, tasks.Fib(*n))
-		fmt.Printf("local time %v\n", time.Since(start).Round(time.Microsecond))
-	case "offload":
-		r := tasks.Remote{Server: *server, AuthID: *authid, Ticket: *ticket, Source: source}
-		r.Params = []any{*n}
-		if err == nil {
-			err = tasks.Offload(ctx, os.Stdout, r)
-		}
-	default:
-		err = fmt.Errorf("-mode %q, want local or offload", *mode)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fibonacci:", err)
-		cancel()
-		stop()
-		os.Exit(1)
-	}
+	os.Exit(tasks.Main(tasks.Example{
+		Name:    "fibonacci",
+		Source:  source,
+		Local:   func() (string, error) { return fmt.Sprintf("fib(%d) = %d", *n, tasks.Fib(*n)), nil },
+		Prepare: func(r *tasks.Remote) error { r.Params = []any{*n}; return nil },
+	}))
 }

@@ -1,15 +1,12 @@
-// Command quicksort sorts the words of a text with quicksort
-// in Go (-mode local) or offloads QuickSort.java to a mamoc server (-mode offload).
+// Command quicksort sorts the words of a text with quicksort in Go (-mode local) or
+// offloads QuickSort.java with the text as its resource (-mode offload).
 package main
 
 import (
-	"context"
 	_ "embed"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"time"
 
 	"github.com/mamoc-go/mamoc/examples/tasks"
 )
@@ -18,43 +15,20 @@ import (
 var source string
 
 func main() {
-	mode := flag.String("mode", "local", "where to run: local or offload")
-	server := flag.String("server", "ws://127.0.0.1:8080/ws", "mamoc router WebSocket URL (offload mode)")
-	authid := flag.String("authid", "", "authid for ticket authentication (default anonymous)")
-	ticket := flag.String("ticket", "", "ticket for -authid")
-	deadline := flag.Duration("timeout", 2*time.Minute, "overall deadline")
 	resource := flag.String("resource", "small.txt", "text file in examples/testdata")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *deadline)
-	defer cancel()
-
-	var err error
-	switch *mode {
-	case "local":
-		text, rerr := tasks.ReadTestdata(*resource)
-		start := time.Now()
-		if err = rerr; err == nil {
+	os.Exit(tasks.Main(tasks.Example{
+		Name:   "quicksort",
+		Source: source,
+		Local: func() (string, error) {
+			text, err := tasks.ReadTestdata(*resource)
 			words := tasks.SplitWords(string(text))
 			tasks.QuickSort(words)
-			fmt.Printf("sorted %d words\n", len(words))
-		}
-		fmt.Printf("local time %v\n", time.Since(start).Round(time.Microsecond))
-	case "offload":
-		r := tasks.Remote{Server: *server, AuthID: *authid, Ticket: *ticket, Source: source}
-		r.ResourceName = *resource
-		r.Resource, err = tasks.ReadTestdata(*resource)
-		if err == nil {
-			err = tasks.Offload(ctx, os.Stdout, r)
-		}
-	default:
-		err = fmt.Errorf("-mode %q, want local or offload", *mode)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "quicksort:", err)
-		cancel()
-		stop()
-		os.Exit(1)
-	}
+			return fmt.Sprintf("sorted %d words", len(words)), err
+		},
+		Prepare: func(r *tasks.Remote) (err error) {
+			r.ResourceName = *resource
+			r.Resource, err = tasks.ReadTestdata(*resource)
+			return err
+		},
+	}))
 }
