@@ -212,19 +212,25 @@ func MamocPhoneRatings(p, self PhoneProfile, bugs Bugs) Ratings {
 	case bugs&BugBattery != 0:
 		battery = 100 - p.BatteryPct
 	}
-	switch {
-	case battery > 90:
-		r.Availability = VeryHigh
-	case battery > 80:
-		r.Availability = High
-	case battery > 50:
-		r.Availability = Good
-	case battery < 20:
-		r.Availability = VeryLow
-	default:
-		r.Availability = Low
-	}
+	r.Availability = availabilityLevel(battery)
 	return r
+}
+
+// availabilityLevel is MAMoC's rating of an availability score of 0–100 (for a phone, its
+// battery: 100 when charging): > 90 VH, > 80 H, > 50 G, < 20 VL, else L.
+func availabilityLevel(a float64) Level {
+	switch {
+	case a > 90:
+		return VeryHigh
+	case a > 80:
+		return High
+	case a > 50:
+		return Good
+	case a < 20:
+		return VeryLow
+	default:
+		return Low
+	}
 }
 
 // MamocCloseness computes MAMoC's fuzzy TOPSIS closeness coefficients for sites rated on its five

@@ -190,19 +190,7 @@ func MeasuredRatings(s Site, local *Site, defaultMbps float64) Ratings {
 	default:
 		r.Speed = VeryLow
 	}
-	a := 100 * s.availability() * s.battery() / 100
-	switch {
-	case a > 90:
-		r.Availability = VeryHigh
-	case a > 80:
-		r.Availability = High
-	case a > 50:
-		r.Availability = Good
-	case a < 20:
-		r.Availability = VeryLow
-	default:
-		r.Availability = Low
-	}
+	r.Availability = availabilityLevel(100 * s.availability() * s.battery() / 100)
 	r.Security = levelOf(s.security())
 	switch p := s.PricePerHour; {
 	case p == 0:
