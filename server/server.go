@@ -189,12 +189,15 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	if s.router != nil {
-		s.httpSrv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
+		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		s.mu.Lock()
+		s.httpSrv = httpSrv
+		s.mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.httpSrv.Serve(s.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := httpSrv.Serve(s.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("serve http: %w", err)
 			}
 		}()
@@ -317,7 +320,10 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
-	s.off = newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	off := newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	s.mu.Lock()
+	s.off = off
+	s.mu.Unlock()
 	s.apps = &apps{}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
 		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
@@ -397,58 +403,70 @@ func (s *Server) runtimeCounts() RuntimeCounts {
 
 // shutdown stops accepting, closes the session and the router.
 func (s *Server) shutdown() {
+	// Take what there is to stop under the lock, and stop it without holding the lock: the
+	// stats sampler and the HTTP API read these fields while shutdown waits for running work.
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return
 	}
 	s.closed = true
-	if s.httpSrv != nil {
+	httpSrv, httpLn, rawLn, sess, off := s.httpSrv, s.httpLn, s.rawLn, s.sess, s.off
+	mgr, rt, repo, cancelWork := s.mgr, s.rt, s.repo, s.cancelWork
+	s.mu.Unlock()
+
+	if httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-		_ = s.httpSrv.Shutdown(ctx)
+		_ = httpSrv.Shutdown(ctx)
 		cancel()
-		_ = s.httpSrv.Close()
-	} else if s.httpLn != nil {
-		_ = s.httpLn.Close()
+		_ = httpSrv.Close()
+	} else if httpLn != nil {
+		_ = httpLn.Close()
 	}
-	if s.off != nil && s.sess != nil {
+	if off != nil && sess != nil {
 		// Running work may finish within the shutdown timeout; then it is cancelled.
 		done := make(chan struct{})
-		go func() { s.off.wait(); close(done) }()
+		go func() { off.wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(s.cfg.ShutdownTimeout):
 			s.log.Warn("shutdown: cancelling running tasks")
-			if s.cancelWork != nil {
-				s.cancelWork()
+			if cancelWork != nil {
+				cancelWork()
 			}
 		}
 	}
-	if s.sess != nil {
-		_ = s.sess.Close()
+	if sess != nil {
+		_ = sess.Close()
 	}
-	if s.off != nil {
-		s.off.wait()
+	if off != nil {
+		off.wait()
 	}
-	if s.mgr != nil {
-		_ = s.mgr.Close()
+	if mgr != nil {
+		_ = mgr.Close()
 	}
-	if s.rt != nil {
-		_ = s.rt.Close()
+	if rt != nil {
+		_ = rt.Close()
 	}
-	if s.repo != nil {
-		_ = s.repo.Close()
+	if repo != nil {
+		_ = repo.Close()
 	}
+	var err error
 	if s.router != nil {
-		s.closeErr = s.router.Close()
-	} else if s.rawLn != nil {
-		_ = s.rawLn.Close()
+		err = s.router.Close()
+	} else if rawLn != nil {
+		_ = rawLn.Close()
 	}
+	s.mu.Lock()
+	s.closeErr = err
+	s.mu.Unlock()
 }
 
 // Close releases everything; after Run it is a no-op.
 func (s *Server) Close() error {
 	s.shutdown()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.closeErr
 }
 
