@@ -79,7 +79,7 @@ type sampler struct {
 	counts  func() RuntimeCounts
 	battery string // /sys/class/power_supply
 
-	mu       sync.Mutex // guards maxMHz and cores
+	mu       sync.Mutex // guards maxMHz, cores, lastBusy and lastAll
 	maxMHz   float64
 	cores    int
 	lastBusy float64

@@ -259,16 +259,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	}
 	t := &task{id: cfg.ID, cmd: cmd, cg: cg, done: make(chan struct{}), d: d}
 	go func() {
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
-				t.exit.ExitCode = ws.ExitStatus()
-				if ws.Signaled() {
-					t.exit.Signal = int(ws.Signal())
-				}
-			}
-		}
+		t.exit = unikernel.ExitResultOf(cmd.Wait())
 		close(t.done)
 	}()
 	// the parent keeps protoInW, protoOutR, infoR and blockW; the child has its copies

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
@@ -87,16 +86,7 @@ func (d *FakeDriver) StartTask(_ context.Context, cfg unikernel.TaskConfig) (*un
 	}
 	t := &fakeTask{cmd: cmd, done: make(chan struct{})}
 	go func() {
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
-				t.exit.ExitCode = ws.ExitStatus()
-				if ws.Signaled() {
-					t.exit.Signal = int(ws.Signal())
-				}
-			}
-		}
+		t.exit = unikernel.ExitResultOf(cmd.Wait())
 		close(t.done)
 	}()
 	d.mu.Lock()
