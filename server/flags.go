@@ -75,9 +75,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"start even when the host lacks an isolation feature (logged as a warning) (default false)")
 	fs.DurationVar(&cfg.Runtime.Limits.WallTime, "task-timeout", cfg.Runtime.Limits.WallTime, "default wall-time limit of a task (default 30s)")
 	fs.IntVar(&cfg.Runtime.Limits.MemoryMB, "task-memory-mb", cfg.Runtime.Limits.MemoryMB, "default memory limit of an instance in MiB (default 256)")
-	fs.IntVar(&cfg.Runtime.MaxInstances, "max-instances", cfg.Runtime.MaxInstances, "most runtime instances at once (default 8)")
-	fs.IntVar(&cfg.Runtime.MaxConcurrent, "max-concurrent", cfg.Runtime.MaxConcurrent, "most tasks running at once (default 4)")
-	fs.IntVar(&cfg.Runtime.QueueLen, "queue-len", cfg.Runtime.QueueLen, "tasks that may wait; beyond it callers get mamoc.error.busy (default 64)")
+	fs.IntVar(&cfg.Runtime.MaxInstances, "max-instances", cfg.Runtime.MaxInstances, "most runtime instances at once (default from memory and cores)")
+	fs.IntVar(&cfg.Runtime.MaxConcurrent, "max-concurrent", cfg.Runtime.MaxConcurrent, "most tasks running at once (default 2 × cores, at least 4)")
+	fs.IntVar(&cfg.Runtime.QueueLen, "queue-len", cfg.Runtime.QueueLen, "tasks that may wait; beyond it callers get mamoc.error.busy (default 1024)")
 	str(&cfg.ResourcesDir, "resources-dir", "<data-dir>/resources", "files offered to every task as resources (MAMoC's data/ folder)")
 	var logLevel string
 	fs.StringVar(&logLevel, "log-level", "", "log level: debug, info, warn or error (default info)")
