@@ -47,6 +47,16 @@ func seccompPolicy() *specs.LinuxSeccomp {
 	}
 }
 
+// hostPids is the host pids limit of a sandbox whose guest may run guestPids tasks. Guest threads
+// are the Sentry's goroutines, not host threads, so the host limit is a backstop for the Sentry,
+// the Gofer and the ptrace stubs; the guest's own limit is RLIMIT_NPROC, which the Sentry enforces.
+func hostPids(guestPids int) int {
+	if guestPids <= 0 {
+		return 0
+	}
+	return guestPids + 512
+}
+
 // bundleSpec is the OCI runtime spec of one instance.
 func (d *Driver) bundleSpec(cfg unikernel.TaskConfig) *specs.Spec {
 	tmpMB := cfg.TmpMB
@@ -64,7 +74,7 @@ func (d *Driver) bundleSpec(cfg unikernel.TaskConfig) *specs.Spec {
 		res.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit, Swappiness: &swappiness}
 	}
 	if cfg.PidsMax > 0 {
-		res.Pids = &specs.LinuxPids{Limit: int64(cfg.PidsMax)}
+		res.Pids = &specs.LinuxPids{Limit: int64(hostPids(cfg.PidsMax))}
 	}
 	if cfg.CPUs > 0 {
 		period := uint64(100000)
@@ -85,6 +95,7 @@ func (d *Driver) bundleSpec(cfg unikernel.TaskConfig) *specs.Spec {
 				{Type: "RLIMIT_FSIZE", Hard: uint64(tmpMB) << 20, Soft: uint64(tmpMB) << 20},
 				{Type: "RLIMIT_CPU", Hard: cpu, Soft: cpu},
 				{Type: "RLIMIT_CORE"},
+				{Type: "RLIMIT_NPROC", Hard: uint64(max(cfg.PidsMax, 0)), Soft: uint64(max(cfg.PidsMax, 0))},
 			},
 		},
 		Root:     &specs.Root{Path: cfg.RootFS, Readonly: true},

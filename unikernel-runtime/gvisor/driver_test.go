@@ -40,3 +40,7 @@ func newDriver(t *testing.T) unikernel.Driver {
 func TestConformance(t *testing.T) {
 	unikerneltest.RunDriverTests(t, newDriver)
 }
+
+func TestHostile(t *testing.T) {
+	unikerneltest.RunHostileTests(t, newDriver)
+}

@@ -138,7 +138,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	if err := writeBundle(t.bundle, d.bundleSpec(cfg)); err != nil {
 		return nil, err
 	}
-	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax, cfg.CPUs)
+	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, hostPids(cfg.PidsMax), cfg.CPUs)
 	if err != nil {
 		_ = os.RemoveAll(t.bundle)
 		return nil, err
