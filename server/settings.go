@@ -42,7 +42,7 @@ var settings = []setting{
 	{usage: "time to answer an authentication challenge", field: func(c *Config) any { return &c.Router.AuthTimeout }},
 
 	// The unikernel runtime (unikernel.Config).
-	{flag: "driver", usage: "unikernel driver that runs tasks", field: func(c *Config) any { return &c.Runtime.Driver }},
+	{flag: "driver", usage: "unikernel driver that runs tasks: process (bubblewrap sandbox) or gvisor (runsc sandbox)", field: func(c *Config) any { return &c.Runtime.Driver }},
 	{flag: "image-dir", usage: "cache of built base images", field: func(c *Config) any { return &c.Runtime.ImageDir }},
 	{flag: "allow-weak-isolation", usage: "start even when the host lacks an isolation feature (logged as a warning)", field: func(c *Config) any { return &c.Runtime.AllowWeakIsolation }},
 	{flag: "task-timeout", usage: "default wall-time limit of a task", field: func(c *Config) any { return &c.Runtime.Limits.WallTime }},
