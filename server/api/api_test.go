@@ -97,7 +97,9 @@ func TestRoundTrip(t *testing.T) {
 			return o
 		}},
 		{"task call", func(*testing.T) any { return api.TaskCall{Resource: "r", Params: []any{"a"}} },
-			func(t *testing.T) any { return api.ParseTaskCall(wire(t, api.TaskCall{Resource: "r", Params: []any{"a"}}.Args())) }},
+			func(t *testing.T) any {
+				return api.ParseTaskCall(wire(t, api.TaskCall{Resource: "r", Params: []any{"a"}}.Args()))
+			}},
 		{"task call result", func(*testing.T) any { return api.TaskCallResult{Output: "o", Duration: time.Second} },
 			func(t *testing.T) any {
 				r, err := api.ParseTaskCallResult(wire(t, api.TaskCallResult{Output: "o", Duration: time.Second}.Args()))
@@ -106,7 +108,9 @@ func TestRoundTrip(t *testing.T) {
 				}
 				return r
 			}},
-		{"job progress", func(*testing.T) any { return api.JobProgress{Job: "j", State: api.JobRunning, Stage: "dex", Progress: 0.5} },
+		{"job progress", func(*testing.T) any {
+			return api.JobProgress{Job: "j", State: api.JobRunning, Stage: "dex", Progress: 0.5}
+		},
 			func(t *testing.T) any {
 				p := api.JobProgress{Job: "j", State: api.JobRunning, Stage: "dex", Progress: 0.5}
 				return api.ParseJobProgress(wire(t, p.Args()), wire(t, p.Kwargs()))
