@@ -75,7 +75,9 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return 1
 		}
 		bar.draw(job.Progress, job.Stage)
-		if job.State == api.JobDone || job.State == api.JobFailed {
+		// A server before the done/report fix could read done a moment before its report:
+		// poll on until the report is there.
+		if job.State == api.JobDone && job.Report != nil || job.State == api.JobFailed {
 			break
 		}
 		select {
@@ -183,8 +185,22 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 		_, _ = fmt.Fprintf(w, "app: (no manifest: %s)\n", r.ManifestError)
 	}
 	k := r.Counts
-	_, _ = fmt.Fprintf(w, "classes: %d (%d offloadable)\n", k.Classes, k.OffloadableClasses)
-	_, _ = fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound)\n", k.Methods, k.OffloadableMethods, k.ConditionalMethods, k.DeviceMethods)
+	_, _ = fmt.Fprintf(w, "classes: %d (%d offloadable, %d in bundled libraries)\n", k.Classes, k.OffloadableClasses, k.LibraryClasses)
+	_, _ = fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound, %d unsafe)\n", k.Methods, k.OffloadableMethods,
+		k.ConditionalMethods, k.DeviceMethods, k.UnsafeMethods)
+	if len(r.Candidates) > 0 {
+		_, _ = fmt.Fprintln(w, "top candidates (estimated compute weight):")
+	}
+	for i, c := range r.Candidates {
+		if i == 5 {
+			break
+		}
+		via := ""
+		if c.Procedure != "" {
+			via = " → " + c.Procedure
+		}
+		_, _ = fmt.Fprintf(w, "  %5.1f %s.%s (%s)%s\n", c.Score, c.Class, c.Method, strings.Join(c.Reasons, ", "), via)
+	}
 	_, _ = fmt.Fprintf(w, "procedures: %d listed, %d registered\n", k.Procedures, k.Registered)
 	for _, p := range r.Procedures {
 		_, _ = fmt.Fprintf(w, "  %s(%s) %s [%s]\n", p.Name, strings.Join(p.Params, ", "), p.Returns, p.Kind)

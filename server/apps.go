@@ -110,6 +110,9 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
 	var errs []error
 	for _, p := range procs {
+		if p.Kind == refactor.KindInstance {
+			continue // not served yet
+		}
 		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
 			Procedure: p.Name, Kind: repository.TaskDexClass}
 		if p.Kind == refactor.KindStatic {

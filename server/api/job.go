@@ -78,9 +78,18 @@ type Report struct {
 		OffloadableMethods int `json:"offloadable_methods"`
 		ConditionalMethods int `json:"conditional_methods"`
 		DeviceMethods      int `json:"device_bound_methods"`
+		UnsafeMethods      int `json:"unsafe_methods"`
+		LibraryClasses     int `json:"library_classes"`
 		Procedures         int `json:"procedures"`
 		Registered         int `json:"registered"`
 	} `json:"counts"`
+	Candidates []struct {
+		Class     string   `json:"class"`
+		Method    string   `json:"method"`
+		Score     float64  `json:"score"`
+		Reasons   []string `json:"reasons"`
+		Procedure string   `json:"procedure"`
+	} `json:"candidates"`
 	Procedures []struct {
 		Name    string   `json:"name"`
 		Kind    string   `json:"kind"`
