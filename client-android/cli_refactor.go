@@ -12,52 +12,12 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // refactorJob is the part of the server's job JSON (GET /api/jobs/{id}) the CLI reads.
-type refactorJob struct {
-	ID       string  `json:"id"`
-	State    string  `json:"state"`
-	Stage    string  `json:"stage"`
-	Progress float64 `json:"progress"`
-	Error    string  `json:"error"`
-	Report   *struct {
-		Manifest *struct {
-			Package     string `json:"package"`
-			VersionName string `json:"version_name"`
-		} `json:"manifest"`
-		ManifestError string `json:"manifest_error"`
-		Counts        struct {
-			Classes            int `json:"classes"`
-			Methods            int `json:"methods"`
-			OffloadableClasses int `json:"offloadable_classes"`
-			OffloadableMethods int `json:"offloadable_methods"`
-			ConditionalMethods int `json:"conditional_methods"`
-			DeviceMethods      int `json:"device_bound_methods"`
-			UnsafeMethods      int `json:"unsafe_methods"`
-			LibraryClasses     int `json:"library_classes"`
-			Procedures         int `json:"procedures"`
-			Registered         int `json:"registered"`
-		} `json:"counts"`
-		Candidates []struct {
-			Class     string   `json:"class"`
-			Method    string   `json:"method"`
-			Score     float64  `json:"score"`
-			Reasons   []string `json:"reasons"`
-			Procedure string   `json:"procedure"`
-		} `json:"candidates"`
-		Procedures []struct {
-			Name    string   `json:"name"`
-			Kind    string   `json:"kind"`
-			Params  []string `json:"params"`
-			Returns string   `json:"returns"`
-		} `json:"procedures"`
-		Stages []struct {
-			Stage   string  `json:"stage"`
-			Seconds float64 `json:"seconds"`
-		} `json:"stages"`
-	} `json:"report"`
-}
+type refactorJob = api.Job
 
 // runRefactor implements "mamoc refactor FILE.apk --server URL": it uploads the APK to
 // POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
@@ -117,7 +77,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		bar.draw(job.Progress, job.Stage)
 		// A server before the done/report fix could read done a moment before its report:
 		// poll on until the report is there.
-		if job.State == "done" && job.Report != nil || job.State == "failed" {
+		if job.State == api.JobDone && job.Report != nil || job.State == api.JobFailed {
 			break
 		}
 		select {
@@ -129,7 +89,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	bar.done()
-	if job.State == "failed" {
+	if job.State == api.JobFailed {
 		_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s failed: %s\n", id, job.Error)
 		return 1
 	}
@@ -171,7 +131,7 @@ func (c *refactorClient) upload(ctx context.Context, apk []byte) (string, error)
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/vnd.android.package-archive")
-	var v struct{ Job string }
+	var v api.Upload
 	if err := c.do(req, &v); err != nil {
 		return "", err
 	}
