@@ -14,7 +14,7 @@ import (
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // options bound the load.
@@ -160,7 +160,7 @@ func measure(ctx context.Context, label, path string, o options) (report, error)
 // offload publishes a task the MAMoC way and waits for its result event.
 func offload(ctx context.Context, phone *nxclient.Client, fqcn, src string, params ...any) (string, error) {
 	got := make(chan string, 1)
-	if err := phone.Subscribe(router.TopicOffloadingResult, func(ev *wamp.Event) {
+	if err := phone.Subscribe(api.TopicOffloadingResult, func(ev *wamp.Event) {
 		if len(ev.Arguments) > 0 {
 			s, _ := wamp.AsString(ev.Arguments[0])
 			select {
@@ -171,11 +171,11 @@ func offload(ctx context.Context, phone *nxclient.Client, fqcn, src string, para
 	}, nil); err != nil {
 		return "", err
 	}
-	defer func() { _ = phone.Unsubscribe(router.TopicOffloadingResult) }()
+	defer func() { _ = phone.Unsubscribe(api.TopicOffloadingResult) }()
 	// The server manager subscribes after the router listens: publish again until a result comes.
 	deadline := time.After(3 * time.Minute)
 	for {
-		if err := phone.Publish(router.TopicOffloading, wamp.Dict{wamp.OptAcknowledge: true},
+		if err := phone.Publish(api.TopicOffloading, wamp.Dict{wamp.OptAcknowledge: true},
 			wamp.List{"Android", fqcn, src, nil, wamp.List(params)}, nil); err != nil {
 			return "", err
 		}
