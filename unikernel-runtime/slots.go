@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// The slot queue admits calls: at most Config.MaxConcurrent run at once, at most Config.MaxPerApp
-// of one app, and at most Config.QueueLen wait. A call that can run now never waits behind calls
+// The slot queue admits calls: at most Config.MaxConcurrent run at once, at most
+// Config.MaxPerApp × Config.InstanceConcurrency of one app, and at most Config.QueueLen wait. A call that can run now never waits behind calls
 // that wait for their own app's slots (no head-of-line blocking). When a slot frees, it goes to the
 // waiting call whose owner runs the fewest calls (then the oldest), and one owner holds at most
 // half the queue, so one phone cannot starve the others.
@@ -86,7 +86,7 @@ func canceled(ctx context.Context) error {
 
 // canRun reports whether a call of app may take a slot now; rt.mu must be held.
 func (rt *Runtime) canRun(app string) bool {
-	return rt.slots.running < rt.cfg.MaxConcurrent && rt.slots.perApp[app] < rt.cfg.MaxPerApp
+	return rt.slots.running < rt.cfg.MaxConcurrent && rt.slots.perApp[app] < rt.cfg.MaxPerApp*rt.cfg.InstanceConcurrency
 }
 
 func (s *slots) take(app, owner string) {
