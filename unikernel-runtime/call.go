@@ -165,6 +165,11 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 	}
 	if why == nil && opErr != nil && recycle && !errors.As(opErr, &agentErr) {
 		// the instance died by itself: out of memory, System.exit, crash
+		rt.mu.Lock()
+		if in.renew == "" {
+			in.renew = StopCrash // no new call joins it while we look for the cause
+		}
+		rt.mu.Unlock()
 		why = rt.crashReason(in, opErr)
 		stopWhy = StopCrash
 		if errors.Is(why, ErrLimit) {

@@ -28,7 +28,7 @@ type running struct {
 	reason   error         // why the watchdog ended the call, nil if it did not
 	killed   bool          // the watchdog killed the instance
 	finished bool
-	stop     func() bool // stops the timers
+	stop     func() // stops the timers
 }
 
 // watch starts watching a call on in; unwatch must follow.
@@ -56,7 +56,10 @@ func (rt *Runtime) watch(ctx context.Context, in *instance, lim Limits) *running
 		}
 		rt.breach(r, fmt.Errorf("instance %s: %w", in.id, ErrCanceled))
 	})
-	r.stop = func() bool { return wall.Stop() && stopCtx() }
+	r.stop = func() {
+		wall.Stop()
+		stopCtx()
+	}
 	rt.mu.Lock()
 	rt.calls[r] = struct{}{}
 	if len(rt.calls) == 1 {
@@ -100,10 +103,9 @@ func (rt *Runtime) breach(r *running, why error) {
 	r.reason = why
 	in := r.in
 	alone := in.inflight <= 1 || in.exclusive
-	if alone {
-		r.killed = true
-	} else if in.renew == "" {
-		in.renew = StopBreach
+	r.killed = alone
+	if in.renew == "" {
+		in.renew = StopBreach // no new call joins it
 	}
 	id := r.agentID
 	rt.mu.Unlock()
