@@ -45,7 +45,8 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 
 // onTaskCall serves a task's own procedure in MAMoC's shape: args [resourcename|null,
 // [params…]] (or the flattened [p1, p2, …] of MAMoC's cloud client) → [[output, duration,
-// null]]. It also sends the result event to the caller, which MAMoC's edge client waits for.
+// null]]. It also sends the result event to the caller, which MAMoC's edge client waits for,
+// unless the caller is known not to subscribe to it (see listeners).
 func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
 	from := callerOf(inv.Details, "caller")
 	t, ok := o.tasks.lookup(proc)
@@ -55,11 +56,16 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 	call := api.ParseTaskCall(inv.Arguments)
 	res, err := o.run(ctx, runRequest{Task: t, Params: call.Params, ResourceName: call.Resource, Namespace: from.namespace(),
 		CallerAuthID: from.authid, CallerSession: from.session, Progress: o.progressFunc(ctx, inv)})
+	listens := o.listeners.listening(from.session) // no event for a caller that cannot receive it
 	if err != nil {
-		o.publishResult(from.session, errorText(err), res.ExecTime)
+		if listens {
+			o.publishResult(from.session, errorText(err), res.ExecTime)
+		}
 		return invokeError(err)
 	}
-	o.publishResult(from.session, res.Output, res.ExecTime)
+	if listens {
+		o.publishResult(from.session, res.Output, res.ExecTime)
+	}
 	return nxclient.InvokeResult{Args: api.TaskCallResult{Output: res.Output, Duration: res.ExecTime}.Args()}
 }
 

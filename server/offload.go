@@ -24,6 +24,7 @@ type offload struct {
 	tasks     *tasks
 	resources *resources
 	sess      *nxclient.Client
+	listeners *listeners // sessions subscribed to the result topic
 
 	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered
@@ -45,6 +46,11 @@ func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site stri
 // tasks compiled by earlier runs. Work started by events ends with ctx.
 func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
 	o.sess = sess
+	o.listeners = newListeners(api.TopicOffloadingResult)
+	if err := o.listeners.start(ctx, sess); err != nil {
+		// without the meta events every caller gets the result event, as MAMoC expects
+		o.log.Warn("track result subscribers", "err", err)
+	}
 	if err := sess.Subscribe(api.TopicOffloading, func(ev *wamp.Event) {
 		o.spawn(func() { o.onOffloading(ctx, ev) })
 	}, nil); err != nil {
