@@ -89,8 +89,8 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 			exec.Status = repository.StatusFailed
 		}
 	}
-	// One write per execution, when it ends: a task's time is not spent waiting for the disk.
-	rec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), exec)
+	// Queued for the repository's group commit when it ends: the caller never waits for the disk.
+	rec, err := o.repo.RecordExecution(context.WithoutCancel(ctx), exec)
 	if err != nil {
 		o.log.Warn("record execution", "task", t.Procedure, "err", err)
 	}
