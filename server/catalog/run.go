@@ -1,4 +1,4 @@
-package server
+package catalog
 
 import (
 	"context"
@@ -14,21 +14,18 @@ import (
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
-// runRequest is one execution of a deployed task.
-type runRequest struct {
-	Task           *task
+// RunRequest is one execution of a deployed task.
+type RunRequest struct {
+	Task           *Task
 	Params         []any  // positional constructor (or method) arguments
-	ResourceName   string // resolved in the caller's namespace, then the server's
+	ResourceName   string // resolved in the server's namespace, then the caller's
 	ResourceSHA256 string // content-addressed resource, preferred over the name
-	Namespace      string // the caller's resource namespace
 	Timeout        time.Duration
 	Progress       func(string)
-	CallerAuthID   string
-	CallerSession  uint64
 }
 
-// runResult is a finished execution.
-type runResult struct {
+// RunResult is a finished execution.
+type RunResult struct {
 	Output      string // MAMoC's output: what the task printed, then run()'s value; "nothing" if empty
 	Value       any    // run()'s return value decoded from JSON, nil when void
 	Stdout      string
@@ -39,25 +36,26 @@ type runResult struct {
 	ExecutionID string
 }
 
-// run executes req in the runtime and records the execution in the repository.
-func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
+// Run executes req for from in the runtime and records the execution. Every call of a
+// task, in any shape, passes through here once.
+func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResult, error) {
 	t := req.Task
-	args, err := o.buildArgs(ctx, req)
+	args, err := c.buildArgs(ctx, from, req)
 	if err != nil {
-		return runResult{}, err
+		return RunResult{}, err
 	}
 	exec := repository.Execution{
-		Task: t.Procedure, CallerAuthID: req.CallerAuthID, CallerSession: req.CallerSession,
-		Site: o.site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
+		Task: t.Procedure, CallerAuthID: from.AuthID, CallerSession: from.Session,
+		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
 		QueuedAt: time.Now(),
 	}
-	call := unikernel.Call{App: t.App, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
+	call := unikernel.Call{App: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
 		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress}
 	if req.Timeout > 0 {
 		call.Limits.WallTime = req.Timeout
 	}
-	res, runErr := o.rt.Invoke(ctx, call)
-	out := runResult{Stdout: res.Stdout, Void: res.Void, ExecTime: res.ExecTime, QueueTime: res.QueueTime,
+	res, runErr := c.rt.Invoke(ctx, call)
+	out := RunResult{Stdout: res.Stdout, Void: res.Void, ExecTime: res.ExecTime, QueueTime: res.QueueTime,
 		Instance: res.Instance}
 	if runErr == nil {
 		out.Output = res.Stdout
@@ -77,7 +75,7 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 	exec.OutputSize = int64(len(out.Output))
 	exec.Status = repository.StatusDone
 	if runErr != nil {
-		we := toWAMP(runErr)
+		we := WAMPError(runErr)
 		exec.ErrorURI, exec.ErrorMessage = we.URI, we.Message
 		switch we.URI {
 		case api.ErrTimeout:
@@ -88,18 +86,18 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 			exec.Status = repository.StatusFailed
 		}
 	}
-	// One write per execution, when it ends: a task's time is not spent waiting for the disk.
-	rec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), exec)
+	// One record per execution, when it ends: a task's time is not spent waiting for the disk.
+	id, err := c.cfg.Recorder.RecordExecution(context.WithoutCancel(ctx), exec)
 	if err != nil {
-		o.log.Warn("record execution", "task", t.Procedure, "err", err)
+		c.log.Warn("record execution", "task", t.Procedure, "err", err)
 	}
-	out.ExecutionID = rec.ID
+	out.ExecutionID = id
 	return out, runErr
 }
 
 // buildArgs puts the resource content first when the task takes one, then the params,
 // normalised to the JSON-like values the runtime converts by the declared types.
-func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) {
+func (c *Catalog) buildArgs(ctx context.Context, from Caller, req RunRequest) ([]any, error) {
 	t := req.Task
 	params := make([]any, 0, len(req.Params)+1)
 	hasRes := req.ResourceSHA256 != "" || req.ResourceName != ""
@@ -107,9 +105,9 @@ func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) 
 		(hasRes && len(t.ParamTypes) == len(req.Params)+1 && len(t.ParamTypes) > 0 && t.ParamTypes[0] == "String")
 	if takesRes {
 		if !hasRes {
-			return nil, badArg("task %s needs a resource (its content is the first constructor argument)", t.FQCN)
+			return nil, BadArgument("task %s needs a resource (its content is the first constructor argument)", t.FQCN)
 		}
-		content, err := o.resources.content(ctx, req.Namespace, req.ResourceName, req.ResourceSHA256)
+		content, err := c.resources.content(ctx, from.Namespace(), req.ResourceName, req.ResourceSHA256)
 		if err != nil {
 			return nil, err
 		}
@@ -118,12 +116,12 @@ func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) 
 	for i, p := range req.Params {
 		v, err := normalizeArg(p)
 		if err != nil {
-			return nil, badArg("param %d: %v", i, err)
+			return nil, BadArgument("param %d: %v", i, err)
 		}
 		params = append(params, v)
 	}
 	if t.ParamTypes != nil && len(params) != len(t.ParamTypes) {
-		return nil, badArg("task %s takes %d arguments %v, got %d", t.FQCN, len(t.ParamTypes), t.ParamTypes, len(params))
+		return nil, BadArgument("task %s takes %d arguments %v, got %d", t.FQCN, len(t.ParamTypes), t.ParamTypes, len(params))
 	}
 	return params, nil
 }
