@@ -87,6 +87,9 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 				return true, fmt.Errorf("load artifact: %w", err)
 			}
 			in.loaded = c.Artifact.Hash
+			rt.mu.Lock()
+			rt.artifacts[c.App] = c.Artifact
+			rt.mu.Unlock()
 		}
 		var err error
 		rep, err = in.conn.invoke(&c, lim)
@@ -229,8 +232,10 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 		stopWhy = StopCrash // the agent broke the protocol
 	case recycle:
 		stopWhy = StopBreach // the agent reported a limit (memory, output) or an internal error
-	case in.calls >= rt.cfg.MaxCallsPerInstance:
+	case rt.cfg.MaxCallsPerInstance > 0 && in.calls >= rt.cfg.MaxCallsPerInstance:
 		stopWhy = StopCalls
+	case in.renew != "":
+		stopWhy = in.renew // its replacement is booting or booted
 	default:
 		stopWhy = ""
 		if in.state == stateBusy {

@@ -35,7 +35,8 @@ type Config struct {
 	Repo *repository.DB
 	// Runtime compiles and runs tasks. Required.
 	Runtime Runtime
-	// Recorder keeps executions. Default: one repository insert per execution.
+	// Recorder keeps executions. Default: the repository's group commit
+	// (repository.DB.RecordExecution).
 	Recorder Recorder
 	// Transform is the source transformation. Default transform.Transform.
 	Transform TransformFunc
@@ -78,11 +79,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// repoRecorder records each execution with one repository insert.
+// repoRecorder queues each execution for the repository's group commit.
 type repoRecorder struct{ repo *repository.DB }
 
 func (r repoRecorder) RecordExecution(ctx context.Context, e repository.Execution) (string, error) {
-	rec, err := r.repo.InsertExecution(ctx, e)
+	rec, err := r.repo.RecordExecution(ctx, e)
 	return rec.ID, err
 }
 

@@ -86,7 +86,7 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 			exec.Status = repository.StatusFailed
 		}
 	}
-	// One record per execution, when it ends: a task's time is not spent waiting for the disk.
+	// One record per execution, when it ends; the caller never waits for the disk.
 	id, err := c.cfg.Recorder.RecordExecution(context.WithoutCancel(ctx), exec)
 	if err != nil {
 		c.log.Warn("record execution", "task", t.Procedure, "err", err)
