@@ -107,14 +107,15 @@ func (s refactorStore) JobByAPK(ctx context.Context, sum string) (refactor.Job, 
 func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, jar []byte, procs []refactor.Procedure) error {
 	cps := make([]catalog.Procedure, 0, len(procs))
 	for _, p := range procs {
+		cp := catalog.Procedure{Name: p.Name, Aliases: p.Aliases, Kind: repository.TaskDexClass, Class: p.Class,
+			ParamTypes: p.Params, ReturnType: p.Returns}
 		switch p.Kind {
-		case refactor.KindInstance:
-			continue // not served yet
 		case refactor.KindStatic:
-			cps = append(cps, catalog.Procedure{Name: p.Name, Class: p.Class, Method: p.Method, ParamTypes: p.Params, ReturnType: p.Returns})
-		default:
-			cps = append(cps, catalog.Procedure{Name: p.Name, Class: p.Class, ParamTypes: p.Params, ReturnType: p.Returns})
+			cp.Kind, cp.Method = repository.TaskDexStatic, p.Method
+		case refactor.KindInstance: // a dex class with an entry method, see catalog.Task.Instance
+			cp.Method = p.Method
 		}
+		cps = append(cps, cp)
 	}
 	tasks, errs := o.cat.AddApp(ctx, catalog.Caller{}, catalog.App{Package: app.Package, APKSHA256: app.APKSHA256, JarSHA256: app.JarSHA256}, jar, cps)
 	for _, t := range tasks {

@@ -101,9 +101,9 @@ func (o *offload) wait() {
 	o.wg.Wait()
 }
 
-// register offers t under its procedure once per procedure: a static method of a refactored
-// app in its own shape, every other task in MAMoC's. The handler looks the task up on each
-// call, so a newer deploy of the same class takes over the procedure.
+// register offers t under its procedure once per procedure: a refactored app's static or
+// instance method in its own shape, every other task in MAMoC's. The handler looks the task
+// up on each call, so a newer deploy of the same class takes over the procedure.
 func (o *offload) register(ctx context.Context, t *catalog.Task) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -114,9 +114,17 @@ func (o *offload) register(ctx context.Context, t *catalog.Task) error {
 	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 		return o.onTaskCall(ctx, proc, inv)
 	}
-	if t.Kind == repository.TaskDexStatic {
+	if t.Kind == repository.TaskDexStatic || t.Instance() {
 		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-			return o.onStaticCall(ctx, proc, inv)
+			from := callerOf(inv.Details, "caller")
+			cur, ok := o.cat.Lookup(from, proc)
+			if !ok {
+				return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
+			}
+			if cur.Instance() {
+				return o.onInstanceCall(ctx, from, cur, inv)
+			}
+			return o.onStaticCall(ctx, from, cur, inv)
 		}
 	}
 	err := o.sess.Register(proc, handler, wamp.Dict{wamp.OptDiscloseCaller: true, wamp.OptInvoke: wamp.InvokeRoundRobin})
@@ -214,13 +222,25 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 
 // onStaticCall serves a refactored app's static method (api.PrefixApp): args are the
 // method's parameters in order, converted by the DEX signature → api.StaticResult.
-func (o *offload) onStaticCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
-	from := callerOf(inv.Details, "caller")
-	t, ok := o.cat.Lookup(from, proc)
-	if !ok {
-		return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
-	}
+func (o *offload) onStaticCall(ctx context.Context, from catalog.Caller, t *catalog.Task, inv *wamp.Invocation) nxclient.InvokeResult {
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: inv.Arguments, Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		return invokeError(err)
+	}
+	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
+	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
+}
+
+// onInstanceCall serves a refactored app's instance method: kwargs {ctor, args} (see
+// api.AppCall) build the object with a public constructor picked by arity and call the method;
+// the result is as for a static method, an object as its public fields.
+func (o *offload) onInstanceCall(ctx context.Context, from catalog.Caller, t *catalog.Task, inv *wamp.Invocation) nxclient.InvokeResult {
+	c, err := api.ParseAppCall(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(catalog.BadArgument("%s: %v", t.Procedure, err))
+	}
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: c.Args, CtorParams: c.Ctor,
+		Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
 		return invokeError(err)
 	}

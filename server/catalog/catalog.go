@@ -128,6 +128,10 @@ type Task struct {
 	repoID            int64
 }
 
+// Instance reports whether t is a refactored app's instance method: a dex class with an entry
+// method (the MAMoC shape has none).
+func (t *Task) Instance() bool { return t.Kind == repository.TaskDexClass && t.Method != "" }
+
 // Catalog keeps the deployed tasks. It is safe for concurrent use.
 type Catalog struct {
 	cfg       Config

@@ -205,12 +205,16 @@ func (c *Catalog) restore(ctx context.Context, r repository.Task) (*Task, error)
 	return t, nil
 }
 
-// Procedure is one procedure of a refactored app: a MAMoC-shaped class (Method "") or a
-// public static method.
+// Procedure is one procedure of a refactored app: a MAMoC-shaped class (kind
+// repository.TaskDexClass, no Method), an instance method (repository.TaskDexClass with a
+// Method) or a public static method (repository.TaskDexStatic).
 type Procedure struct {
-	Name       string // the procedure URI
+	Name string // the procedure URI
+	// Aliases are names earlier versions published for the same procedure: they keep working.
+	Aliases    []string
+	Kind       repository.TaskKind
 	Class      string
-	Method     string // "" for a MAMoC-shaped class
+	Method     string
 	ParamTypes []string
 	ReturnType string
 }
@@ -222,9 +226,9 @@ type App struct {
 	JarSHA256 string
 }
 
-// AddApp records and binds an analysed app's procedures. They run from the app's jar, with
-// no compile step. It returns the tasks bound; a procedure that cannot be recorded is
-// reported in the error and skipped.
+// AddApp records and binds an analysed app's procedures, each under its name and its
+// aliases. They run from the app's jar, with no compile step. It returns the tasks bound
+// (one per name); a procedure that cannot be recorded is reported in the errors and skipped.
 func (c *Catalog) AddApp(ctx context.Context, _ Caller, app App, jar []byte, procs []Procedure) ([]*Task, []error) {
 	art, err := unikernel.ArtifactFromJar(jar)
 	if err != nil {
@@ -237,10 +241,7 @@ func (c *Catalog) AddApp(ctx context.Context, _ Caller, app App, jar []byte, pro
 	)
 	for _, p := range procs {
 		t := &Task{FQCN: p.Class, Package: app.Package, Group: group, Artifact: art, ParamTypes: p.ParamTypes,
-			ReturnType: p.ReturnType, Procedure: p.Name, Kind: repository.TaskDexClass}
-		if p.Method != "" {
-			t.Kind, t.Method = repository.TaskDexStatic, p.Method
-		}
+			ReturnType: p.ReturnType, Procedure: p.Name, Kind: p.Kind, Method: p.Method}
 		rec, err := c.repo.PutTask(ctx, repository.Task{FQCN: p.Class, Method: t.Method, Package: app.Package, Kind: t.Kind,
 			SourceSHA256: app.APKSHA256, ArtifactSHA256: app.JarSHA256, ParamTypes: p.ParamTypes, ReturnType: p.ReturnType,
 			Offloadable: true})
@@ -249,8 +250,12 @@ func (c *Catalog) AddApp(ctx context.Context, _ Caller, app App, jar []byte, pro
 			continue
 		}
 		t.repoID = rec.ID
-		c.bind(t)
-		out = append(out, t)
+		for _, name := range append([]string{p.Name}, p.Aliases...) {
+			named := *t
+			named.Procedure = name
+			c.bind(&named)
+			out = append(out, &named)
+		}
 	}
 	return out, errs
 }

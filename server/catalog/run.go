@@ -1,12 +1,14 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
@@ -18,6 +20,7 @@ import (
 type RunRequest struct {
 	Task           *Task
 	Params         []any  // positional constructor (or method) arguments
+	CtorParams     []any  // an instance method's constructor arguments
 	ResourceName   string // resolved in the server's namespace, then the caller's
 	ResourceSHA256 string // content-addressed resource, preferred over the name
 	Timeout        time.Duration
@@ -44,13 +47,21 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 	if err != nil {
 		return RunResult{}, err
 	}
+	ctor := make([]any, 0, len(req.CtorParams))
+	for i, v := range req.CtorParams {
+		n, err := normalizeArg(v)
+		if err != nil {
+			return RunResult{}, BadArgument("constructor argument %d: %v", i, err)
+		}
+		ctor = append(ctor, n)
+	}
 	exec := repository.Execution{
 		Task: t.Procedure, CallerAuthID: from.AuthID, CallerSession: from.Session,
 		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
 		QueuedAt: time.Now(),
 	}
 	call := unikernel.Call{App: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
-		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress}
+		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress, Instance: t.Instance(), CtorArgs: ctor}
 	if req.Timeout > 0 {
 		call.Limits.WallTime = req.Timeout
 	}
@@ -62,7 +73,7 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 		if !res.Void {
 			out.Output += res.Output
 			if len(res.JSON) > 0 {
-				_ = json.Unmarshal(res.JSON, &out.Value)
+				out.Value, _ = decodeResult(res.JSON, t.Kind != repository.TaskSource)
 			}
 		}
 		if out.Output == "" {
@@ -176,4 +187,45 @@ func paramDigest(params []any, resName, resSHA string) string {
 	b, _ := json.Marshal([]any{params, resName, resSHA})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
+}
+
+// decodeResult decodes a task's JSON result. With ints set, integral numbers stay integers
+// (int64) instead of float64, so that a Java int arrives as an integer over CBOR and MsgPack.
+func decodeResult(b []byte, ints bool) (any, error) {
+	if !ints {
+		var v any
+		err := json.Unmarshal(b, &v)
+		return v, err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return integers(v), nil
+}
+
+// integers replaces the json.Numbers of v: int64 when integral and in range, else float64.
+func integers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return x.String()
+		}
+		return f
+	case []any:
+		for i := range x {
+			x[i] = integers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = integers(x[k])
+		}
+	}
+	return v
 }
