@@ -111,7 +111,9 @@ func (s *Server) Listen() error {
 			raw = tls.NewListener(raw, tc)
 		}
 	}
-	s.httpLn, s.rawLn = ln, raw
+	// Accept errors (out of file descriptors) never stop the HTTP listener, and connections
+	// are bounded per listener and per address; ServeRawSocket does the same for RawSocket.
+	s.httpLn, s.rawLn = s.router.LimitListener(ln), raw
 	return nil
 }
 
@@ -190,7 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	if s.router != nil {
-		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
+		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: s.cfg.Router.HandshakeTimeout,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.mu.Lock()
 		s.httpSrv = httpSrv
