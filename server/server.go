@@ -19,6 +19,7 @@ import (
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	_ "github.com/mamoc-go/mamoc/unikernel-runtime/builtin" // the built-in drivers
 )
@@ -110,7 +111,9 @@ func (s *Server) Listen() error {
 			raw = tls.NewListener(raw, tc)
 		}
 	}
-	s.httpLn, s.rawLn = ln, raw
+	// Accept errors (out of file descriptors) never stop the HTTP listener, and connections
+	// are bounded per listener and per address; ServeRawSocket does the same for RawSocket.
+	s.httpLn, s.rawLn = s.router.LimitListener(ln), raw
 	return nil
 }
 
@@ -189,7 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	if s.router != nil {
-		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
+		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: s.cfg.Router.HandshakeTimeout,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.mu.Lock()
 		s.httpSrv = httpSrv
@@ -320,20 +323,25 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
-	off := newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	cat, err := catalog.New(catalog.Config{Repo: repo, Runtime: rt, Site: s.cfg.ServerID, MaxSourceBytes: s.cfg.MaxSourceBytes,
+		MaxResourceBytes: s.cfg.MaxResourceBytes, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
 	s.apps = &apps{}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
-		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
+		OnProgress: s.apps.progress, Authorize: s.authorizeUpload, RegisterLibraries: s.cfg.RefactorRegisterLibraries})
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.mgr, s.apps.mgr = mgr, mgr
 	s.mu.Unlock()
-	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
+	n, err := cat.ImportResources(ctx, s.cfg.ResourcesDir)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,15 @@ type Call struct {
 	Artifact Artifact
 	// Class is the task's FQCN.
 	Class string
-	// Method "" means the MAMoC shape: construct with Args, then call run(); otherwise a public static method.
+	// Method "" means the MAMoC shape: construct with Args, then call run(); otherwise a public
+	// static method, or an instance method when Instance is set.
 	Method string
+	// Instance calls Method on a new object: the public constructor taking CtorArgs (picked by
+	// arity and convertibility) builds it. The result is the return value, an object as its
+	// public fields; a void method returns the object after the call.
+	Instance bool
+	// CtorArgs are the constructor's arguments for an Instance call, JSON-like as Args.
+	CtorArgs []any
 	// ParamTypes optionally declares the Java parameter types ("int", "String", "int[]", FQCNs);
 	// without them the agent picks the public constructor/method by arity and convertibility.
 	ParamTypes []string

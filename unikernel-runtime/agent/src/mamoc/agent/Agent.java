@@ -190,6 +190,8 @@ public final class Agent {
         final String[] types;
         final Object argv;
         final long outLimit;
+        final boolean instance; // mode 1: an instance method on an object built from ctorArgs
+        final Object ctorv;
 
         Request(int id, Wire.Reader r) {
             this.id = id;
@@ -201,6 +203,15 @@ public final class Agent {
             for (int i = 0; i < nt; i++) types[i] = r.str();
             argv = r.value();
             outLimit = r.i64();
+            // Optional trailer: mode 1 calls an instance method on an object built from ctorArgs.
+            boolean inst = false;
+            Object cv = null;
+            if (r.remaining() > 0) {
+                inst = r.u8() == 1;
+                cv = r.value();
+            }
+            instance = inst;
+            ctorv = cv;
         }
     }
 
@@ -243,6 +254,8 @@ public final class Agent {
             return;
         }
         List<?> args = q.argv instanceof List ? (List<?>) q.argv : List.of();
+        boolean instance = q.instance;
+        List<?> ctorArgs = q.ctorv instanceof List ? (List<?>) q.ctorv : List.of();
         int id = q.id;
         Capture.Call capture = new Capture.Call(outLimit, msg -> {
             try {
@@ -259,7 +272,15 @@ public final class Agent {
             Class<?> c = Class.forName(cls, true, app);
             Object ret;
             boolean isVoid;
-            if (method.isEmpty()) {
+            if (instance) {
+                Invoker.Choice<Constructor<?>> cc = Invoker.pickConstructor(c, new String[0], ctorArgs, app);
+                Invoker.Choice<Method> ch = Invoker.pickInstanceMethod(c, method, types, args, app);
+                Object obj = cc.member.newInstance(cc.args);
+                ret = ch.member.invoke(obj, ch.args);
+                // A void method leaves its results in the object: the object is the result.
+                isVoid = false;
+                if (ch.member.getReturnType() == void.class) ret = obj;
+            } else if (method.isEmpty()) {
                 Invoker.Choice<Constructor<?>> ch = Invoker.pickConstructor(c, types, args, app);
                 Object obj = ch.member.newInstance(ch.args);
                 Method run = c.getMethod("run");
@@ -284,7 +305,8 @@ public final class Agent {
             res.isVoid = isVoid;
             if (!isVoid) {
                 res.output = Json.display(ret);
-                res.json = Json.write(ret);
+                res.json = instance ? Json.writeFields(ret) : Json.write(ret);
+                if (instance && res.json.startsWith("{")) res.output = res.json;
             }
             if (res.output.length() + res.json.length() > outLimit) {
                 res.status = ST_LIMIT;
