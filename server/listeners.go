@@ -32,7 +32,7 @@ func newListeners(topic wamp.URI) *listeners {
 }
 
 // start subscribes to the meta events, then reads the subscriptions that exist already.
-func (l *listeners) start(ctx context.Context, sess *nxclient.Client) error {
+func (l *listeners) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents) error {
 	handlers := map[wamp.URI]func(*wamp.Event){
 		wamp.MetaEventSubOnCreate: func(ev *wamp.Event) {
 			if len(ev.Arguments) < 2 {
@@ -85,7 +85,7 @@ func (l *listeners) start(ctx context.Context, sess *nxclient.Client) error {
 		},
 	}
 	for topic, h := range handlers {
-		if err := sess.Subscribe(string(topic), h, nil); err != nil {
+		if err := meta.subscribe(topic, h); err != nil {
 			return err
 		}
 	}

@@ -35,7 +35,8 @@ func TestListeners(t *testing.T) {
 	}
 	l := newListeners(api.TopicOffloadingResult)
 	l.grace = 0
-	if err := l.start(context.Background(), connect()); err != nil {
+	tracker := connect()
+	if err := l.start(context.Background(), tracker, newMetaEvents(tracker)); err != nil {
 		t.Fatal(err)
 	}
 	exact, prefix, left, never := connect(), connect(), connect(), connect()

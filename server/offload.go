@@ -40,10 +40,10 @@ func newOffload(log *slog.Logger, cat *catalog.Catalog, repo *repository.DB, sit
 
 // start subscribes to MAMoC's topics, registers mamoc's procedures and offers the tasks the
 // catalogue restored from earlier runs. Work started by events ends with ctx.
-func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
+func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents) error {
 	o.sess = sess
 	o.listeners = newListeners(api.TopicOffloadingResult)
-	if err := o.listeners.start(ctx, sess); err != nil {
+	if err := o.listeners.start(ctx, sess, meta); err != nil {
 		// without the meta events every caller gets the result event, as MAMoC expects
 		o.log.Warn("track result subscribers", "err", err)
 	}
