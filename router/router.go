@@ -21,7 +21,8 @@ type Router struct {
 	log   *slog.Logger
 	nx    nxrouter.Router
 	ws    *wsHandler
-	match *nxclient.Client // answers ProcRegistrationMatch
+	match *nxclient.Client // answers ProcRegistrationMatch and ProcUnavailable
+	gate  *gate            // readiness and message counters, shared with the authorizer
 
 	mu        sync.Mutex // guards listeners and closed
 	listeners []net.Listener
@@ -44,19 +45,20 @@ func New(cfg Config) (*Router, error) {
 	if !cfg.DisableAnonymous {
 		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
 	}
+	g := newGate()
 	realm := &nxrouter.RealmConfig{
 		URI:            wamp.URI(cfg.Realm),
 		StrictURI:      false, // task FQCNs contain capitals
 		AnonymousAuth:  false, // the AnonymousAuth authenticator above assigns role phone
 		AllowDisclose:  true,
 		Authenticators: authenticators,
-		Authorizer:     newAuthorizer(cfg.RefactorRoles),
+		Authorizer:     newAuthorizer(cfg.RefactorRoles, g),
 	}
 	nx, err := nxrouter.NewRouter(&nxrouter.Config{RealmConfigs: []*nxrouter.RealmConfig{realm}}, stdLogger{log})
 	if err != nil {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
-	r := &Router{cfg: cfg, log: log, nx: nx}
+	r := &Router{cfg: cfg, log: log, nx: nx, gate: g}
 	r.ws = newWSHandler(r)
 	if err := r.startMatchCallee(); err != nil {
 		nx.Close()
@@ -110,6 +112,10 @@ func (r *Router) startMatchCallee() error {
 	if err := c.Register(ProcRegistrationMatch, handler, nil); err != nil {
 		_ = c.Close()
 		return fmt.Errorf("register %s: %w", ProcRegistrationMatch, err)
+	}
+	if err := r.registerUnavailable(c); err != nil {
+		_ = c.Close()
+		return fmt.Errorf("register %s: %w", ProcUnavailable, err)
 	}
 	r.match = c
 	return nil

@@ -8,14 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -241,29 +239,11 @@ func refactorError(err error) error {
 // authorizeUpload admits an HTTP upload from a user whose role may refactor: HTTP Basic
 // (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	allowed := map[string]bool{router.RoleAdmin: true}
-	for _, role := range s.cfg.Router.RefactorRoles {
-		allowed[role] = true
-	}
-	match := func(u router.User, secret string) bool {
-		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
-	}
-	if id, secret, ok := r.BasicAuth(); ok {
-		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed[u.Role] {
-				return u.AuthID, true
-			}
-		}
+	u, err := s.httpUser(r)
+	if err != nil || !s.refactorAllowed(u.Role) {
 		return "", false
 	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed[u.Role] {
-				return u.AuthID, true
-			}
-		}
-	}
-	return "", false
+	return u.AuthID, true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -37,6 +37,8 @@ type offload struct {
 	tasks     *tasks
 	resources *resources
 	sess      *nxclient.Client
+	obs       *metrics // nil: not counted
+	work      *workLog // nil: not logged
 
 	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered

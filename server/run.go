@@ -87,8 +87,11 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 			exec.Status = repository.StatusFailed
 		}
 	}
+	o.observeRun(t, req.CallerAuthID, exec.ErrorURI, exec.ErrorMessage, exec.QueueTime, exec.ExecTime, exec.EndedAt.Sub(exec.QueuedAt))
 	// One write per execution, when it ends: a task's time is not spent waiting for the disk.
+	w0 := time.Now()
 	rec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), exec)
+	o.obs.observeWrite("execution", time.Since(w0))
 	if err != nil {
 		o.log.Warn("record execution", "task", t.Procedure, "err", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/transform"
@@ -46,7 +47,9 @@ type tasks struct {
 	log  *slog.Logger
 	repo *repository.DB
 	rt   taskRuntime
-	max  int // largest source in bytes
+	max  int      // largest source in bytes
+	obs  *metrics // nil: not counted
+	work *workLog // nil: not logged
 
 	mu       sync.Mutex                 // guards the maps
 	bySource map[string]*task           // source sha256 → task
@@ -120,7 +123,9 @@ func (ts *tasks) deploy(ctx context.Context, source, rpcName string) (deployment
 	ts.inflight[sha] = f
 	ts.mu.Unlock()
 
+	t0 := time.Now()
 	f.d, f.err = ts.build(ctx, source, sha, rpcName)
+	ts.observeDeploy(f.d, f.err, time.Since(t0))
 	ts.mu.Lock()
 	delete(ts.inflight, sha)
 	ts.mu.Unlock()
