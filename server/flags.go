@@ -69,7 +69,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"refuse unauthenticated sessions; by default they are allowed with role phone (default false)")
 	fs.Var(&listFlag{&cfg.Router.AllowedOrigins}, "allowed-origins", "comma-separated WebSocket Origin globs to accept (default none)")
 	fs.Var(&listFlag{&cfg.Router.RefactorRoles}, "refactor-roles", "comma-separated roles besides admin that may upload APKs (default edge)")
-	str(&cfg.Runtime.Driver, "driver", "process", "unikernel driver that runs tasks")
+	str(&cfg.Runtime.Driver, "driver", "process", "unikernel driver that runs tasks: process (bubblewrap sandbox) or gvisor (runsc sandbox)")
 	str(&cfg.Runtime.ImageDir, "image-dir", "/var/cache/mamoc/images as root, else the user cache dir", "cache of built base images")
 	fs.BoolVar(&cfg.Runtime.AllowWeakIsolation, "allow-weak-isolation", cfg.Runtime.AllowWeakIsolation,
 		"start even when the host lacks an isolation feature (logged as a warning) (default false)")

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mamoc-go/mamoc/refactor"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own (several servers may
@@ -104,7 +105,7 @@ var (
 	descQueue     = prometheus.NewDesc("mamoc_queue_length", "Calls waiting for a slot or an instance.", nil, nil)
 	descRunning   = prometheus.NewDesc("mamoc_calls_running", "Calls running now.", nil, nil)
 	descBoots     = prometheus.NewDesc("mamoc_instance_boots_total", "Instances booted since the start.", nil, nil)
-	descEvictions = prometheus.NewDesc("mamoc_instance_evictions_total", "Instances stopped to be replaced (recycled after their call budget, or crashed) since the start.", nil, nil)
+	descStops     = prometheus.NewDesc("mamoc_instance_stops_total", "Instances stopped since the start, by reason (evict: room for another app; idle; calls: call budget spent; breach: a limit or timeout; crash; close).", []string{"reason"}, nil)
 	descSessions  = prometheus.NewDesc("mamoc_router_sessions", "WAMP sessions on the realm, in-process ones included.", nil, nil)
 	descMessages  = prometheus.NewDesc("mamoc_router_messages_total", "WAMP messages received from remote sessions, by type.", []string{"type"}, nil)
 	descJobs      = prometheus.NewDesc("mamoc_jobs", "APK refactoring jobs by state.", []string{"state"}, nil)
@@ -113,7 +114,7 @@ var (
 )
 
 func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descInstances, descQueue, descRunning, descBoots, descEvictions, descSessions, descMessages, descJobs, descUp, descStart} {
+	for _, d := range []*prometheus.Desc{descInstances, descQueue, descRunning, descBoots, descStops, descSessions, descMessages, descJobs, descUp, descStart} {
 		ch <- d
 	}
 }
@@ -131,16 +132,16 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descStart, float64(s.start.UnixNano())/1e9)
 	if rt := s.runtime(); rt != nil {
 		st := rt.Stats()
-		busy := st.Running
-		booting := max(st.Instances-st.Warm-st.Spare-busy, 0)
 		gauge(descInstances, float64(st.Warm), "warm")
 		gauge(descInstances, float64(st.Spare), "spare")
-		gauge(descInstances, float64(busy), "busy")
-		gauge(descInstances, float64(booting), "booting")
+		gauge(descInstances, float64(st.Busy), "busy")
+		gauge(descInstances, float64(st.Booting), "booting")
 		gauge(descQueue, float64(st.Queued))
 		gauge(descRunning, float64(st.Running))
 		counter(descBoots, float64(st.Booted))
-		counter(descEvictions, float64(st.Recycled))
+		for _, why := range stopReasons {
+			counter(descStops, float64(st.Stopped[why]), string(why))
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -166,6 +167,10 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 }
+
+// stopReasons are the runtime's reasons for stopping an instance, each always reported.
+var stopReasons = []unikernel.StopReason{unikernel.StopEvict, unikernel.StopIdle, unikernel.StopCalls,
+	unikernel.StopBreach, unikernel.StopCrash, unikernel.StopClose}
 
 func b2f(b bool) float64 {
 	if b {
