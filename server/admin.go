@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"sort"
@@ -48,7 +49,28 @@ type adminView struct {
 
 // adminRoutes serves the admin page at / (loopback, or an admin user from elsewhere).
 func (s *Server) adminRoutes(m *http.ServeMux) {
-	m.Handle("GET /{$}", s.requireAdmin(http.HandlerFunc(s.handleAdmin)))
+	m.Handle("GET /{$}", s.requireAdmin("the admin page", http.HandlerFunc(s.handleAdmin)))
+	m.Handle("GET /api/jobs", s.requireAdmin("the job list", http.HandlerFunc(s.handleJobList)))
+}
+
+// handleJobList is GET /api/jobs: {"jobs": [...]} newest first, at most 200.
+func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
+	repo := s.repository()
+	if repo == nil {
+		writeJSONError(w, http.StatusServiceUnavailable, "the repository is not open yet")
+		return
+	}
+	jobs, err := repo.ListJobs(r.Context())
+	if err != nil {
+		writeJSONError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].CreatedAt.After(jobs[j].CreatedAt) })
+	if len(jobs) > 200 {
+		jobs = jobs[:200]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"jobs": jobs})
 }
 
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {

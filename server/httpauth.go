@@ -119,13 +119,13 @@ func (s *Server) requireUploader(next http.Handler) http.Handler {
 }
 
 // requireAdmin lets loopback clients through without credentials and others only as an
-// admin user.
-func (s *Server) requireAdmin(next http.Handler) http.Handler {
+// admin user; need names what is asked for, e.g. "the admin page".
+func (s *Server) requireAdmin(need string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !fromLoopback(r) {
 			u, err := s.httpUser(r)
 			if err != nil || u.Role != router.RoleAdmin {
-				s.httpDeny(w, u, err, "the admin page needs an admin user from hosts other than this one")
+				s.httpDeny(w, u, err, need+" needs an admin user from hosts other than the server's own")
 				return
 			}
 		}
