@@ -161,6 +161,7 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 	_, _ = fmt.Fprintf(w, "job %s: done\n", j.ID)
 	r := j.Report
 	if r == nil {
+		_, _ = fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 		return
 	}
 	switch {
@@ -180,6 +181,6 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 	for _, s := range r.Stages {
 		total += s.Seconds
 	}
-	_, _ = fmt.Fprintf(w, "time: %.3f s\n", total)
+	_, _ = fmt.Fprintf(w, "time: %s\n", HumanDuration(time.Duration(total*float64(time.Second))))
 	_, _ = fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 }

@@ -27,6 +27,9 @@ var (
 	ErrNotOffloadable = errors.New("task not offloadable")
 	// ErrBusy is mamoc.error.busy: the server has no capacity now; try again or run locally.
 	ErrBusy = errors.New("server busy")
+	// ErrUnavailable is mamoc.error.unavailable: the server is starting (building its base
+	// image, opening its repository) and runs no task yet; try again shortly or run locally.
+	ErrUnavailable = errors.New("server not ready")
 	// ErrCanceled is wamp.error.canceled, also returned when the call's ctx ends.
 	ErrCanceled = errors.New("call canceled")
 	// ErrNoServer is wamp.error.no_such_procedure: no mamoc server has joined the realm.
@@ -51,6 +54,7 @@ const (
 	URIBadArgument    = "mamoc.error.bad_argument"
 	URINotOffloadable = "mamoc.error.not_offloadable"
 	URIBusy           = "mamoc.error.busy"
+	URIUnavailable    = "mamoc.error.unavailable"
 	URICanceled       = "wamp.error.canceled"
 )
 
@@ -66,6 +70,7 @@ var sentinels = map[string]error{
 	"wamp.error.invalid_argument":  ErrBadArgument,
 	URINotOffloadable:              ErrNotOffloadable,
 	URIBusy:                        ErrBusy,
+	URIUnavailable:                 ErrUnavailable,
 	URICanceled:                    ErrCanceled,
 	"wamp.error.no_such_procedure": ErrNoServer,
 	"wamp.error.not_authorized":    ErrNotAuthorized,

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -23,7 +24,7 @@ func Human(v float64) string {
 	case a < 100:
 		return trimZeros(fmt.Sprintf("%.1f", v))
 	}
-	s := fmt.Sprintf("%.0f", a)
+	s := fmt.Sprintf("%.0f", math.Round(a))
 	var b strings.Builder
 	if v < 0 {
 		b.WriteByte('-')

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -100,7 +101,7 @@ func human(v float64) string {
 	case v < 100 && v > -100:
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0")
 	}
-	s := fmt.Sprintf("%.0f", v)
+	s := fmt.Sprintf("%.0f", math.Round(v))
 	var b strings.Builder
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 && c != '-' && s[i-1] != '-' {
