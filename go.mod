@@ -3,6 +3,7 @@ module github.com/mamoc-go/mamoc
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/avast/apkparser v0.0.0-20260423123151-7fcaee440f68
 	github.com/csnewman/dextk v0.3.0
 	github.com/elastic/go-seccomp-bpf v1.4.0

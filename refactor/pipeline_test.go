@@ -15,23 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/refactor"
 )
-
-// corpusDir is the shared APK corpus (MAMOC_APK_CORPUS overrides it).
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("MAMOC_APK_CORPUS"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs(filepath.Join("..", "..", "shared", "corpus", "apk"))
-	for _, c := range []string{d, "/work/shared/corpus/apk"} {
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
-	}
-	t.Skipf("APK corpus not found at %s or /work/shared/corpus/apk (set MAMOC_APK_CORPUS)", d)
-	return ""
-}
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -43,7 +29,7 @@ func readFile(t testing.TB, path string) []byte {
 }
 
 func TestCorpusCompletes(t *testing.T) {
-	dir := corpusDir(t)
+	dir := apktest.Dir(t)
 	tests := []struct {
 		apk         string
 		pkg         string // "" = no manifest
@@ -80,7 +66,7 @@ func TestCorpusCompletes(t *testing.T) {
 			if rep.Counts.Classes < tt.minClasses || rep.Counts.Methods == 0 || len(rep.Methods) != rep.Counts.Methods {
 				t.Errorf("counts = %+v, want ≥ %d classes", rep.Counts, tt.minClasses)
 			}
-			if got := rep.Counts.OffloadableMethods + rep.Counts.ConditionalMethods + rep.Counts.DeviceMethods; got != rep.Counts.Methods {
+			if got := rep.Counts.OffloadableMethods + rep.Counts.ConditionalMethods + rep.Counts.DeviceMethods + rep.Counts.UnsafeMethods; got != rep.Counts.Methods {
 				t.Errorf("verdict counts add to %d, want %d", got, rep.Counts.Methods)
 			}
 			have := map[string]bool{}

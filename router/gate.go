@@ -8,15 +8,9 @@ import (
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
-
-// ProcUnavailable is the mamoc procedure that answers, while the node is not ready, every
-// CALL a remote session makes outside wamp.*: the authorizer rewrites the call to it.
-const ProcUnavailable = "mamoc.meta.unavailable"
-
-// ErrURIUnavailable is the error a call gets before the node is ready to run tasks; args
-// [message], kwargs {reason}.
-const ErrURIUnavailable = "mamoc.error.unavailable"
 
 // gate holds why the node is not ready ("" when ready) and counts the messages remote
 // sessions send, by type.
@@ -78,14 +72,14 @@ func (r *Router) Stats(ctx context.Context) Stats {
 	return st
 }
 
-// registerUnavailable offers ProcUnavailable on c.
+// registerUnavailable offers api.ProcUnavailable on c.
 func (r *Router) registerUnavailable(c *nxclient.Client) error {
-	return c.Register(ProcUnavailable, func(context.Context, *wamp.Invocation) nxclient.InvokeResult {
+	return c.Register(api.ProcUnavailable, func(context.Context, *wamp.Invocation) nxclient.InvokeResult {
 		reason := r.gate.notReady()
 		if reason == "" {
 			reason = "starting"
 		}
-		return nxclient.InvokeResult{Err: ErrURIUnavailable,
+		return nxclient.InvokeResult{Err: api.ErrUnavailable,
 			Args:   wamp.List{"mamoc is not ready yet: " + reason + "; retry shortly"},
 			Kwargs: wamp.Dict{"reason": reason}}
 	}, nil)

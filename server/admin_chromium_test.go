@@ -10,7 +10,7 @@ import (
 
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // chromium runs Debian's chromium headless with a fresh profile and no background traffic,
@@ -43,10 +43,10 @@ func TestAdminPageInChromium(t *testing.T) {
 	defer cancel()
 	srv := offloadServer(t, nil)
 	edge := edgeClient(ctx, t, srv)
-	if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+	if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 		t.Fatalf("deploy: %v", err)
 	}
-	if _, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil); err != nil {
+	if _, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	url := "http://" + srv.Addr().String() + "/"

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// sample is one point of the admin page's charts.
-type sample struct {
+// point is one point of the admin page's charts.
+type point struct {
 	At       time.Time
 	CPU      float64 // percent
 	Queue    int
@@ -21,7 +21,7 @@ type sample struct {
 // history keeps the last samples of the stats sampler, oldest first.
 type history struct {
 	mu   sync.Mutex // guards buf
-	buf  []sample
+	buf  []point
 	size int
 }
 
@@ -33,16 +33,16 @@ func (h *history) add(st Stats, finished int64) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.buf = append(h.buf, sample{At: time.Now(), CPU: st.CPUPercent, Queue: st.Runtime.Queued, Running: st.Runtime.Running, Finished: finished})
+	h.buf = append(h.buf, point{At: time.Now(), CPU: st.CPUPercent, Queue: st.Runtime.Queued, Running: st.Runtime.Running, Finished: finished})
 	if len(h.buf) > h.size {
 		h.buf = append(h.buf[:0], h.buf[len(h.buf)-h.size:]...)
 	}
 }
 
-func (h *history) samples() []sample {
+func (h *history) samples() []point {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]sample(nil), h.buf...)
+	return append([]point(nil), h.buf...)
 }
 
 // series are the charts' values: CPU percent, queue length and calls per second.

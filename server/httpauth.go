@@ -90,17 +90,10 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 	_, _ = fmt.Fprintf(w, "{\"error\": %q}\n", msg)
 }
 
-// refactorAllowed reports whether role may upload APKs.
+// refactorAllowed reports whether role may upload APKs (the router's rule); without an
+// embedded router there is no HTTP API and nobody may.
 func (s *Server) refactorAllowed(role string) bool {
-	if role == router.RoleAdmin {
-		return true
-	}
-	for _, r := range s.cfg.Router.RefactorRoles {
-		if r == role {
-			return true
-		}
-	}
-	return false
+	return s.router != nil && s.router.MayRefactor(role)
 }
 
 // requireUploader wraps the upload endpoint: it answers 401/403 with what is needed

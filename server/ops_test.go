@@ -23,6 +23,7 @@ import (
 
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -160,10 +161,10 @@ func TestReadinessFollowsImageBuild(t *testing.T) {
 		}
 	}
 	cl := dial(ctx, t, wsURL(srv), serialize.JSON, "", "")
-	for _, proc := range []string{server.ProcTaskList, "uk.ac.standrews.cs.mamoc_demo.NQueens.Queens"} {
+	for _, proc := range []string{api.ProcTaskList, "uk.ac.standrews.cs.mamoc_demo.NQueens.Queens"} {
 		_, err := cl.Call(ctx, proc, nil, nil, nil, nil)
-		if got := rpcErrorURI(err); got != router.ErrURIUnavailable {
-			t.Errorf("call %s during build: error %s, want %s", proc, got, router.ErrURIUnavailable)
+		if got := rpcErrorURI(err); got != api.ErrUnavailable {
+			t.Errorf("call %s during build: error %s, want %s", proc, got, api.ErrUnavailable)
 		}
 		if err != nil && !strings.Contains(err.Error(), "building the base image") {
 			t.Errorf("call %s during build: %v, want the reason", proc, err)
@@ -183,8 +184,8 @@ func TestReadinessFollowsImageBuild(t *testing.T) {
 	if code, body := httpGet(t, base+"/readyz"); code != 200 || body != "ok" {
 		t.Errorf("GET /readyz after build = %d %q, want 200 ok", code, body)
 	}
-	if _, err := cl.Call(ctx, server.ProcTaskList, nil, nil, nil, nil); err != nil {
-		t.Errorf("call %s when ready: %v", server.ProcTaskList, err)
+	if _, err := cl.Call(ctx, api.ProcTaskList, nil, nil, nil, nil); err != nil {
+		t.Errorf("call %s when ready: %v", api.ProcTaskList, err)
 	}
 	log := logs.String()
 	order := []string{"config loaded", "repository open", "base image build started", "base image build finished", "runtime ready", "msg=listening"}
@@ -254,13 +255,13 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	edge := edgeClient(ctx, t, srv)
 	before := scrape(t, srv)
 
-	if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+	if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 		t.Fatalf("deploy: %v", err)
 	}
-	if _, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil); err != nil {
+	if _, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	_, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"too few"}}, nil)
+	_, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"too few"}}, nil)
 	if err == nil {
 		t.Fatal("run with a missing parameter succeeded")
 	}

@@ -12,8 +12,10 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // TestTasksSurviveRestart deploys a source task and refactors an APK, restarts the server on
@@ -46,10 +48,10 @@ func TestTasksSurviveRestart(t *testing.T) {
 	}
 	run(func(srv *server.Server) {
 		edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
-		if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+		if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 			t.Fatalf("deploy: %v", err)
 		}
-		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr().String()+"/api/apps", bytes.NewReader(corpusAPK(t, "TestActivity.apk")))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr().String()+"/api/apps", bytes.NewReader(apktest.Read(t, "TestActivity.apk")))
 		req.SetBasicAuth("edge1", "edge-ticket")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

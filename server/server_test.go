@@ -21,6 +21,7 @@ import (
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) {
@@ -154,7 +155,7 @@ func TestStatsEventWithinOnePeriod(t *testing.T) {
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events := make(chan *wamp.Event, 4)
-	if err := phone.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := phone.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -171,16 +172,16 @@ func TestStatsRetainedForLateSubscriber(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.JSON, "", "")
-	waitProc(ctx, t, phone, server.ProcStatsGet)
-	res, err := phone.Call(ctx, server.ProcStatsGet, nil, nil, nil, nil)
+	waitProc(ctx, t, phone, api.ProcStatsGet)
+	res, err := phone.Call(ctx, api.ProcStatsGet, nil, nil, nil, nil)
 	if err != nil {
-		t.Fatalf("call %s: %v", server.ProcStatsGet, err)
+		t.Fatalf("call %s: %v", api.ProcStatsGet, err)
 	}
 	checkStats(t, res.Arguments, res.ArgumentsKw)
 
 	late := dial(ctx, t, wsURL(srv), serialize.MSGPACK, "", "")
 	events := make(chan *wamp.Event, 4)
-	if err := late.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := late.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -192,7 +193,7 @@ func TestStatsRetainedForLateSubscriber(t *testing.T) {
 	// Another subscriber joining later gets its own copy; the first gets no duplicate.
 	later := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events2 := make(chan *wamp.Event, 4)
-	if err := later.SubscribeChan(router.TopicStats, events2, nil); err != nil {
+	if err := later.SubscribeChan(api.TopicStats, events2, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -213,7 +214,7 @@ func TestStatsCPURisesUnderLoad(t *testing.T) {
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events := make(chan *wamp.Event, 64)
-	if err := phone.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := phone.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	var stop atomic.Bool
@@ -262,10 +263,10 @@ func TestJoinRemoteRouter(t *testing.T) {
 	_ = startServer(t, server.Config{Join: wsURL(hub), JoinAuthID: "edge1", JoinTicket: "edge-ticket",
 		ServerID: "node-a", StatsInterval: time.Hour})
 	phone := dial(ctx, t, wsURL(hub), serialize.CBOR, "", "")
-	waitProc(ctx, t, phone, server.ProcStatsGet)
-	res, err := phone.Call(ctx, server.ProcStatsGet, nil, nil, nil, nil)
+	waitProc(ctx, t, phone, api.ProcStatsGet)
+	res, err := phone.Call(ctx, api.ProcStatsGet, nil, nil, nil, nil)
 	if err != nil {
-		t.Fatalf("call %s through the hub: %v", server.ProcStatsGet, err)
+		t.Fatalf("call %s through the hub: %v", api.ProcStatsGet, err)
 	}
 	checkStats(t, res.Arguments, res.ArgumentsKw)
 }
@@ -289,7 +290,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mamoc.json")
 	if err := os.WriteFile(file, []byte(`{"data_dir":"from-file","listen":":1","server_id":"file-id","shutdown_timeout":"1m30s",
-		"runtime":{"limits":{"wall_time":"45s"}},
+		"task_timeout":"45s",
 		"router":{"users":[{"authid":"e","role":"edge","ticket":"t"}]}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +306,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		{"stats_interval (flag)", cfg.StatsInterval.String(), "7s"},
 		{"users (file)", cfg.Router.Users[0].AuthID, "e"},
 		{"shutdown_timeout (file, Go duration)", cfg.ShutdownTimeout.String(), "1m30s"},
-		{"runtime.limits.wall_time (file, Go duration)", cfg.Runtime.Limits.WallTime.String(), "45s"},
+		{"task_timeout (file, Go duration)", cfg.Runtime.Limits.WallTime.String(), "45s"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
