@@ -58,7 +58,13 @@ func (c *connFlags) credentials() (authid, ticket string, err error) {
 
 // endpoints turns --server into the HTTP base URL and the WebSocket URL.
 func (c *connFlags) endpoints() (httpBase, wsURL string, err error) {
-	s := strings.TrimSpace(c.server)
+	return ServerURLs(c.server)
+}
+
+// ServerURLs turns a server address as people write it — host:port, http(s)://host:port or
+// ws(s)://host:port/ws — into the server's HTTP base URL and its WebSocket URL.
+func ServerURLs(server string) (httpBase, wsURL string, err error) {
+	s := strings.TrimSpace(server)
 	if s == "" {
 		return "", "", errors.New("--server is empty")
 	}
@@ -67,7 +73,7 @@ func (c *connFlags) endpoints() (httpBase, wsURL string, err error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return "", "", fmt.Errorf("--server %q: want host:port, http://host:port or ws://host:port/ws", c.server)
+		return "", "", fmt.Errorf("--server %q: want host:port, http://host:port or ws://host:port/ws", server)
 	}
 	var hs, ws string
 	switch u.Scheme {
@@ -76,7 +82,7 @@ func (c *connFlags) endpoints() (httpBase, wsURL string, err error) {
 	case "https", "wss":
 		hs, ws = "https", "wss"
 	default:
-		return "", "", fmt.Errorf("--server %q: scheme %s, want http, https, ws or wss", c.server, u.Scheme)
+		return "", "", fmt.Errorf("--server %q: scheme %s, want http, https, ws or wss", server, u.Scheme)
 	}
 	return hs + "://" + u.Host, ws + "://" + u.Host + "/ws", nil
 }

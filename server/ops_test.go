@@ -394,3 +394,44 @@ func TestFirstRunAdmin(t *testing.T) {
 		t.Errorf("upload as admin with an admin configured = %d, want 401", code)
 	}
 }
+
+// TestExamplesOffloadResults runs the examples' offload variants (whose run() returns the
+// result MAMoC's void tasks keep inside the server) through the mamoc API.
+func TestExamplesOffloadResults(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := offloadServer(t, nil)
+	edge := edgeClient(ctx, t, srv)
+	tests := []struct {
+		file, task string
+		params     wamp.List
+		resource   string
+		want       string
+	}{
+		{"nqueens/QueensCount.java", "mamoc.examples.nqueens.QueensCount", wamp.List{8}, "", "92"},
+		{"fibonacci/FibonacciNumber.java", "mamoc.examples.fibonacci.FibonacciNumber", wamp.List{25}, "", "75025"},
+		{"quicksort/QuickSortCount.java", "mamoc.examples.quicksort.QuickSortCount", nil, "small.txt", "40271"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join("..", "examples", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": string(src)}, nil); err != nil {
+				t.Fatalf("deploy %s: %v", tt.file, err)
+			}
+			kw := wamp.Dict{"task": tt.task, "params": tt.params}
+			if tt.resource != "" {
+				kw["resource"] = tt.resource
+			}
+			res, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, kw, nil)
+			if err != nil {
+				t.Fatalf("run %s: %v", tt.task, err)
+			}
+			if got := res.ArgumentsKw["output"]; got != tt.want {
+				t.Errorf("run %s output = %v, want %s", tt.task, got, tt.want)
+			}
+		})
+	}
+}
