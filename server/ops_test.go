@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -433,5 +434,91 @@ func TestExamplesOffloadResults(t *testing.T) {
 				t.Errorf("run %s output = %v, want %s", tt.task, got, tt.want)
 			}
 		})
+	}
+}
+
+// pathWithout returns a PATH directory holding links to every program on the current PATH
+// but the named ones: a machine without those tools.
+func pathWithout(t *testing.T, missing ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	// The sandbox runs its helpers as another user: it must reach them.
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	skip := map[string]bool{}
+	for _, m := range missing {
+		skip[m] = true
+	}
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if skip[e.Name()] {
+				continue
+			}
+			_ = os.Symlink(filepath.Join(d, e.Name()), filepath.Join(dir, e.Name())) // the first on PATH wins
+		}
+	}
+	return dir
+}
+
+// TestMissingLinkToolReported runs the server on a machine without enjarify: it starts, says
+// so at start and in /readyz?verbose while staying ready, and an APK job fails naming the
+// package to install.
+func TestMissingLinkToolReported(t *testing.T) {
+	t.Setenv("PATH", pathWithout(t, "enjarify"))
+	data := t.TempDir()
+	logs := &logBuffer{t: t}
+	srv := runServer(t, server.Config{DataDir: data, StatsInterval: time.Hour, Runtime: unikernel.Config{Spare: -1}}, logs)
+	waitReady(t, srv)
+	base := "http://" + srv.Addr().String()
+	code, body := httpGet(t, base+"/readyz?verbose")
+	if code != 200 || !strings.Contains(body, "[-]apk-linking:enjarify failed (optional): enjarify not found") ||
+		!strings.Contains(body, "install the Debian package enjarify") {
+		t.Errorf("/readyz?verbose without enjarify = %d:\n%s\nwant 200 with the capability missing", code, body)
+	}
+	if !strings.Contains(logs.String(), "capability missing") {
+		t.Error("the start does not log the missing capability")
+	}
+	ticket, err := os.ReadFile(filepath.Join(data, server.AdminTicketFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apk, err := os.ReadFile("../refactor/testdata/TestActivity.apk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/apps", bytes.NewReader(apk))
+	req.SetBasicAuth("admin", strings.TrimSpace(string(ticket)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct{ Job string }
+	_ = json.NewDecoder(resp.Body).Decode(&up)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || up.Job == "" {
+		t.Fatalf("upload = %d %+v, want 202 with a job", resp.StatusCode, up)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var job struct{ State, Error string }
+		_, body := httpGet(t, base+"/api/jobs/"+up.Job)
+		_ = json.Unmarshal([]byte(body), &job)
+		if job.State == "failed" || job.State == "done" {
+			if job.State != "failed" || !strings.Contains(job.Error, "install the Debian package enjarify") {
+				t.Errorf("job without enjarify = %s %q, want failed naming the package", job.State, job.Error)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s not finished in 2 minutes: %s", up.Job, body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
