@@ -485,14 +485,16 @@ func (s *Server) shutdown() {
 			}
 		}
 	}
+	// The refactor manager publishes job progress on sess: stop it first (running jobs are
+	// cancelled and stored as such), then close the session.
+	if mgr != nil {
+		_ = mgr.Close()
+	}
 	if sess != nil {
 		_ = sess.Close()
 	}
 	if off != nil {
 		off.wait()
-	}
-	if mgr != nil {
-		_ = mgr.Close()
 	}
 	if rt != nil {
 		_ = rt.Close()
