@@ -159,6 +159,9 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 
 // UpdateExecution overwrites every field of execution e.ID (ErrNotFound).
 func (d *DB) UpdateExecution(ctx context.Context, e Execution) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("update execution: %w", err)
 	}
@@ -178,6 +181,9 @@ func (d *DB) UpdateExecution(ctx context.Context, e Execution) error {
 // StartExecution marks execution id running on site at startedAt with the
 // time it spent queued (ErrNotFound). A zero startedAt means now.
 func (d *DB) StartExecution(ctx context.Context, id, site string, startedAt time.Time, queueTime time.Duration) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if startedAt.IsZero() {
 		startedAt = now()
 	}
@@ -206,6 +212,9 @@ type Result struct {
 
 // FinishExecution records the end of execution id (ErrNotFound).
 func (d *DB) FinishExecution(ctx context.Context, id string, r Result) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if !r.Status.Terminal() {
 		return fmt.Errorf("finish execution %s: status %q not terminal: %w", id, r.Status, ErrInvalid)
 	}
@@ -226,6 +235,9 @@ func (d *DB) FinishExecution(ctx context.Context, id string, r Result) error {
 
 // GetExecution returns execution id (ErrNotFound).
 func (d *DB) GetExecution(ctx context.Context, id string) (Execution, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return Execution{}, err
+	}
 	if err := d.check(); err != nil {
 		return Execution{}, err
 	}
@@ -249,6 +261,9 @@ type ExecutionFilter struct {
 
 // ListExecutions returns executions matching f, newest first.
 func (d *DB) ListExecutions(ctx context.Context, f ExecutionFilter) ([]Execution, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return nil, err
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
@@ -300,6 +315,9 @@ type Stats struct {
 // ExecutionStats summarises task's executions at site queued at or after
 // since. An empty site aggregates every site (Stats.Site is then "").
 func (d *DB) ExecutionStats(ctx context.Context, task, site string, since time.Time) (Stats, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return Stats{}, err
+	}
 	q := `SELECT task, '', status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
 		FROM executions WHERE task = ? AND queued_at >= ? AND status IN ('done', 'failed', 'timed-out')`
 	args := []any{task, sinceNanos(since)}
@@ -321,6 +339,9 @@ func (d *DB) ExecutionStats(ctx context.Context, task, site string, since time.T
 // executions queued at or after since, ordered by task then site: the
 // decision engine's history.
 func (d *DB) ExecutionStatsAll(ctx context.Context, since time.Time) ([]Stats, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return nil, err
+	}
 	return d.stats(ctx, `SELECT task, site, status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
 		FROM executions WHERE queued_at >= ? AND status IN ('done', 'failed', 'timed-out')
 		ORDER BY task, site, exec_time_ns`, sinceNanos(since))

@@ -108,13 +108,13 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
 	var errs []error
 	for _, p := range procs {
-		if p.Kind == refactor.KindInstance {
-			continue // not served yet
-		}
 		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
 			Procedure: p.Name, Kind: repository.TaskDexClass}
-		if p.Kind == refactor.KindStatic {
+		switch p.Kind {
+		case refactor.KindStatic:
 			t.Kind, t.Method = repository.TaskDexStatic, p.Method
+		case refactor.KindInstance: // a dex class with an entry method, see task.instance
+			t.Method = p.Method
 		}
 		rec, err := o.repo.PutTask(ctx, repository.Task{FQCN: p.Class, Method: t.Method, App: app.Package, Kind: t.Kind,
 			SourceSHA256: app.APKSHA256, ArtifactSHA256: app.JarSHA256, ParamTypes: p.Params, ReturnType: p.Returns,
@@ -124,9 +124,14 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 			continue
 		}
 		t.repoID = rec.ID
-		o.tasks.bind(t)
-		if err := o.register(ctx, t); err != nil {
-			errs = append(errs, fmt.Errorf("register %s: %w", p.Name, err))
+		// Aliases are names earlier versions published for the same method: they keep working.
+		for _, name := range append([]string{p.Name}, p.Aliases...) {
+			named := *t
+			named.Procedure = name
+			o.tasks.bind(&named)
+			if err := o.register(ctx, &named); err != nil {
+				errs = append(errs, fmt.Errorf("register %s: %w", name, err))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -121,11 +121,14 @@ func (o *offload) register(ctx context.Context, t *task) error {
 	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 		return o.onTaskCall(ctx, proc, inv)
 	}
-	if t.Kind == repository.TaskDexStatic {
+	if t.Kind == repository.TaskDexStatic || t.instance() {
 		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 			cur, ok := o.tasks.lookup(proc)
 			if !ok {
 				return invokeError(fmt.Errorf("task %s: %w", proc, errNotFound))
+			}
+			if cur.instance() {
+				return o.onInstanceCall(ctx, cur, inv)
 			}
 			return o.onStaticCall(ctx, cur, inv)
 		}

@@ -278,7 +278,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"mamoc_call_queue_seconds", map[string]string{"kind": "source"}, 1},
 		{"mamoc_call_exec_seconds", map[string]string{"kind": "source"}, 1},
 		{"mamoc_deploys_total", map[string]string{"status": "compiled"}, 1},
-		{"mamoc_repository_write_seconds", map[string]string{"op": "execution"}, 1},
+		{"mamoc_repository_write_seconds", map[string]string{"op": "execution_commit"}, 1},
 		{"mamoc_router_messages_total", map[string]string{"type": "call"}, 3},
 		{"mamoc_instance_boots_total", nil, 0},
 	}

@@ -327,7 +327,8 @@ func (s *Server) connect(ctx context.Context) (*nxclient.Client, error) {
 // openBackends opens the repository and starts the runtime, then loads server resources.
 func (s *Server) openBackends(ctx context.Context) error {
 	s.health.set("opening the repository")
-	repo, err := repository.OpenConfig(ctx, repository.Config{Dir: s.cfg.DataDir, Logger: s.cfg.Logger})
+	repo, err := repository.OpenConfig(ctx, repository.Config{Dir: s.cfg.DataDir, Logger: s.cfg.Logger,
+		ObserveCommit: func(_ int, took time.Duration) { s.metrics.observeWrite("execution_commit", took) }})
 	if err != nil {
 		return err
 	}
