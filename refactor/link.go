@@ -199,7 +199,7 @@ func (l *linker) translate(ctx context.Context, apk []byte, classes []string) ([
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
 		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s", ErrLink, err, strings.TrimSpace(logs.buf.String()))
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
 	}
 	st, err := os.Stat(out)
 	if err != nil {
@@ -235,10 +235,7 @@ func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
 		}
-		if errors.Is(err, exec.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %s not found: install the Debian package enjarify (bash .ci/deps/refactor.sh): %w", ErrLink, l.cfg.Enjarify, err)
-		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s", ErrLink, err, strings.TrimSpace(logs.buf.String()))
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
 	}
 	st, err := os.Stat(out)
 	if err != nil {

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/mamoc-go/mamoc/refactor"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -111,32 +111,34 @@ func (s *Server) checks(ctx context.Context) []check {
 	} else {
 		out = append(out, check{Name: "manager", Detail: fmt.Sprintf("%s (%s so far)", phase, took.Round(time.Second))})
 	}
-	return append(out, s.capabilities()...)
+	return append(out, s.capabilities(ctx)...)
 }
 
 // capabilities are the optional abilities of this node: APK linking tools and drivers.
-func (s *Server) capabilities() []check {
-	var out []check
-	for _, t := range linkTools() {
-		c := check{Name: "apk-linking:" + t.Command, Optional: true}
-		if p, err := exec.LookPath(t.Command); err != nil {
-			c.Detail = fmt.Sprintf("%s not found: APK uploads are analysed but not linked; install the Debian package %s (bash .ci/deps/refactor.sh)", t.Command, t.Package)
-		} else {
-			c.OK, c.Detail = true, p
-		}
-		out = append(out, c)
+func (s *Server) capabilities(ctx context.Context) []check {
+	link := check{Name: "apk-linking", Optional: true}
+	if err := s.linkTools(ctx); err != nil {
+		link.Detail = "APK uploads are analysed but not linked: " + err.Error()
+	} else {
+		link.OK, link.Detail = true, "enjarify"
 	}
-	out = append(out, check{Name: "drivers", OK: true, Optional: true,
-		Detail: fmt.Sprintf("in use %s; registered %s", s.driverName(), strings.Join(unikernel.Drivers(), ", "))})
-	return out
+	return []check{link, {Name: "drivers", OK: true, Optional: true,
+		Detail: fmt.Sprintf("in use %s; registered %s", s.driverName(), strings.Join(unikernel.Drivers(), ", "))}}
 }
 
-// linkTool is a program APK linking runs, and the Debian package that has it.
-type linkTool struct{ Command, Package string }
+// linkCheckEvery bounds how often the APK linking tools are probed (a Python start each).
+const linkCheckEvery = 30 * time.Second
 
-// linkTools lists the programs refactor jobs run to link an app.
-func linkTools() []linkTool {
-	return []linkTool{{Command: "enjarify", Package: "enjarify"}}
+// linkTools returns the result of refactor.CheckLinkTools, probed at most every
+// linkCheckEvery.
+func (s *Server) linkTools(ctx context.Context) error {
+	s.capMu.Lock()
+	defer s.capMu.Unlock()
+	if !s.capAt.IsZero() && time.Since(s.capAt) < linkCheckEvery {
+		return s.capErr
+	}
+	s.capErr, s.capAt = refactor.CheckLinkTools(ctx, ""), time.Now()
+	return s.capErr
 }
 
 // handleLivez answers 200 while the process serves HTTP.

@@ -259,12 +259,17 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 		t.Fatalf("deploy: %v", err)
 	}
-	if _, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil); err != nil {
+	res, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"x", 1}}, nil)
+	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	_, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"too few"}}, nil)
+	_, err = edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": wamp.List{"too few"}}, nil)
 	if err == nil {
 		t.Fatal("run with a missing parameter succeeded")
+	}
+	// Reading an execution commits the recorded ones first.
+	if _, err := edge.Call(ctx, api.ProcExecutionGet, nil, nil, wamp.Dict{"id": res.ArgumentsKw["execution_id"]}, nil); err != nil {
+		t.Fatalf("get execution: %v", err)
 	}
 	after := scrape(t, srv)
 
@@ -279,7 +284,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 		{"mamoc_call_exec_seconds", map[string]string{"kind": "source"}, 1},
 		{"mamoc_deploys_total", map[string]string{"status": "compiled"}, 1},
 		{"mamoc_repository_write_seconds", map[string]string{"op": "execution_commit"}, 1},
-		{"mamoc_router_messages_total", map[string]string{"type": "call"}, 3},
+		{"mamoc_router_messages_total", map[string]string{"type": "call"}, 4},
 		{"mamoc_instance_boots_total", nil, 0},
 	}
 	for _, tc := range tests {
@@ -472,13 +477,23 @@ func pathWithout(t *testing.T, missing ...string) string {
 // package to install.
 func TestMissingLinkToolReported(t *testing.T) {
 	t.Setenv("PATH", pathWithout(t, "enjarify"))
+	// Debian's enjarify module is hidden by one that is not there.
+	fake := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(fake, "enjarify"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fake, "enjarify", "__init__.py"),
+		[]byte("raise ModuleNotFoundError(\"No module named 'enjarify'\", name='enjarify')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PYTHONPATH", fake)
 	data := t.TempDir()
 	logs := &logBuffer{t: t}
 	srv := runServer(t, server.Config{DataDir: data, StatsInterval: time.Hour, Runtime: unikernel.Config{Spare: -1}}, logs)
 	waitReady(t, srv)
 	base := "http://" + srv.Addr().String()
 	code, body := httpGet(t, base+"/readyz?verbose")
-	if code != 200 || !strings.Contains(body, "[-]apk-linking:enjarify failed (optional): enjarify not found") ||
+	if code != 200 || !strings.Contains(body, "[-]apk-linking failed (optional): APK uploads are analysed but not linked") ||
 		!strings.Contains(body, "install the Debian package enjarify") {
 		t.Errorf("/readyz?verbose without enjarify = %d:\n%s\nwant 200 with the capability missing", code, body)
 	}
@@ -512,7 +527,7 @@ func TestMissingLinkToolReported(t *testing.T) {
 		_ = json.Unmarshal([]byte(body), &job)
 		if job.State == "failed" || job.State == "done" {
 			if job.State != "failed" || !strings.Contains(job.Error, "install the Debian package enjarify") {
-				t.Errorf("job without enjarify = %s %q, want failed naming the package", job.State, job.Error)
+				t.Errorf("job without enjarify = %s %q, want failed naming the package\n%s", job.State, job.Error, body)
 			}
 			break
 		}

@@ -53,6 +53,10 @@ type Server struct {
 	started    bool
 	closed     bool
 	closeErr   error
+
+	capMu  sync.Mutex // guards capErr and capAt
+	capErr error      // the last probe of the APK linking tools
+	capAt  time.Time  // when it ran
 }
 
 // New creates a server from cfg. Run starts it; Close releases it.
@@ -349,7 +353,7 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.mu.Unlock()
 	fp := rt.Fingerprint()
 	s.log.Info("runtime ready", "driver", s.driverName(), "health", fp.Health, "isolation", fp.Description)
-	for _, c := range s.capabilities() {
+	for _, c := range s.capabilities(ctx) {
 		if !c.OK {
 			s.log.Warn("capability missing", "capability", c.Name, "detail", c.Detail)
 		}
