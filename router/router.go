@@ -2,10 +2,8 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
@@ -28,7 +26,7 @@ type Router struct {
 	gate  *gate            // readiness and message counters, shared with the authorizer
 
 	mu        sync.Mutex // guards listeners and closed
-	listeners []net.Listener
+	listeners []*limitListener
 	closed    bool
 	wg        sync.WaitGroup // RawSocket accept loops
 }
@@ -63,6 +61,8 @@ func New(cfg Config) (*Router, error) {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
 	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz, gate: g}
+	log.Debug("connection limits", "max_connections", cfg.MaxConnections,
+		"max_connections_per_addr", cfg.MaxConnectionsPerAddr, "handshake_timeout", cfg.HandshakeTimeout)
 	r.ws = newWSHandler(r)
 	if err := r.startMatchCallee(); err != nil {
 		nx.Close()
@@ -127,35 +127,6 @@ func (r *Router) startMatchCallee() error {
 	}
 	r.match = c
 	return nil
-}
-
-// ServeRawSocket accepts WAMP RawSocket connections on l until l is closed or the router
-// is closed. It returns ErrClosed after Close.
-func (r *Router) ServeRawSocket(l net.Listener) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return ErrClosed
-	}
-	r.listeners = append(r.listeners, l)
-	r.mu.Unlock()
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			r.mu.Lock()
-			closed := r.closed
-			r.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
-				return ErrClosed
-			}
-			return fmt.Errorf("accept rawsocket: %w", err)
-		}
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			r.handleRawSocket(conn)
-		}()
-	}
 }
 
 // Close stops the RawSocket listeners handed to ServeRawSocket, disconnects every session and

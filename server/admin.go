@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -41,7 +42,7 @@ type adminView struct {
 	Charts                                              []template.HTML
 	Pool                                                []unikernel.InstanceRecord
 	Executions                                          []repository.Execution
-	Tasks                                               []*task
+	Tasks                                               []*catalog.Task
 	Jobs                                                []repository.Job
 	Sites                                               []repository.Site
 	Boots, Recycles                                     int64
@@ -129,7 +130,7 @@ func (s *Server) adminView(ctx context.Context) adminView {
 	off := s.off
 	s.mu.Unlock()
 	if off != nil {
-		v.Tasks = off.tasks.list()
+		v.Tasks = off.cat.List(catalog.Caller{})
 		sort.Slice(v.Tasks, func(i, j int) bool { return v.Tasks[i].Procedure < v.Tasks[j].Procedure })
 	}
 	return v

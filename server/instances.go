@@ -24,7 +24,7 @@ var _ unikernel.InstanceStore = instanceStore{}
 func (s instanceStore) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) error {
 	s.pool.put(rec)
 	t0 := time.Now()
-	err := s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, App: rec.App,
+	err := s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, Group: rec.App,
 		Status: rec.State, CreatedAt: rec.StartedAt, LastUsed: rec.UpdatedAt})
 	s.obs.observeWrite("instance", time.Since(t0))
 	return err

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/catalog"
 )
 
 // workLog logs SDK work (deploys, calls, failures), bounded in rate so that a busy or
@@ -41,31 +44,61 @@ func (w *workLog) emit(level slog.Level, msg string, args ...any) {
 	w.log.Log(context.Background(), level, msg, args...)
 }
 
-// observeRun logs and counts one finished execution; errURI is "" on success.
-func (o *offload) observeRun(t *task, caller, errURI, errMsg string, queue, exec, total time.Duration) {
-	o.obs.observeCall(string(t.Kind), errURI, queue, exec, total)
-	if errURI == "" {
-		o.work.emit(slog.LevelDebug, "task ran", "task", t.Procedure, "caller", caller, "queue", queue, "exec", exec)
+// observingRecorder is the catalogue's execution recorder: every finished execution passes
+// through it once, is counted and logged, and goes on to the repository's group commit.
+type observingRecorder struct {
+	s    *Server
+	repo *repository.DB
+}
+
+var _ catalog.Recorder = observingRecorder{}
+
+// recorder returns the catalogue's recorder for repo.
+func (s *Server) recorder(repo *repository.DB) catalog.Recorder {
+	return observingRecorder{s: s, repo: repo}
+}
+
+func (r observingRecorder) RecordExecution(ctx context.Context, e repository.Execution) (string, error) {
+	r.s.observeExecution(e)
+	rec, err := r.repo.RecordExecution(ctx, e)
+	return rec.ID, err
+}
+
+// observeExecution counts and logs one finished execution.
+func (s *Server) observeExecution(e repository.Execution) {
+	kind := "unknown"
+	s.mu.Lock()
+	off := s.off
+	s.mu.Unlock()
+	if off != nil {
+		if t, ok := off.cat.Lookup(catalog.Caller{}, e.Task); ok {
+			kind = string(t.Kind)
+		}
+	}
+	total := e.EndedAt.Sub(e.QueuedAt)
+	s.metrics.observeCall(kind, e.ErrorURI, e.QueueTime, e.ExecTime, total)
+	if e.ErrorURI == "" {
+		s.work.emit(slog.LevelDebug, "task ran", "task", e.Task, "caller", e.CallerAuthID, "queue", e.QueueTime, "exec", e.ExecTime)
 		return
 	}
-	o.work.emit(slog.LevelInfo, "task failed", "task", t.Procedure, "caller", caller, "error", errURI, "message", truncate(errMsg, 200),
-		"queue", queue, "exec", exec)
+	s.work.emit(slog.LevelInfo, "task failed", "task", e.Task, "caller", e.CallerAuthID, "error", e.ErrorURI,
+		"message", truncate(e.ErrorMessage, 200), "queue", e.QueueTime, "exec", e.ExecTime)
 }
 
 // observeDeploy logs and counts one deploy of a task source.
-func (ts *tasks) observeDeploy(d deployment, err error, took time.Duration) {
+func (o *offload) observeDeploy(d catalog.Deployment, err error, took time.Duration) {
 	if err != nil {
-		we := toWAMP(err)
-		ts.obs.observeDeploy(we.URI)
-		ts.work.emit(slog.LevelInfo, "deploy refused", "error", we.URI, "message", truncate(we.Message, 200), "took", took)
+		we := catalog.WAMPError(err)
+		o.obs.observeDeploy(we.URI)
+		o.work.emit(slog.LevelInfo, "deploy refused", "error", we.URI, "message", truncate(we.Message, 200), "took", took)
 		return
 	}
 	status := "cached"
 	if d.Compiled {
 		status = "compiled"
 	}
-	ts.obs.observeDeploy("mamoc." + status)
-	ts.work.emit(slog.LevelInfo, "task deployed", "task", d.Task.Procedure, "status", status, "took", took.Round(time.Millisecond))
+	o.obs.observeDeploy("mamoc." + status)
+	o.work.emit(slog.LevelInfo, "task deployed", "task", d.Task.Procedure, "status", status, "took", took.Round(time.Millisecond))
 }
 
 func truncate(s string, n int) string {
@@ -73,4 +106,12 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// shortHash is the first 12 characters of a hash, for people.
+func shortHash(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }

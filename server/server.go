@@ -19,6 +19,7 @@ import (
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	_ "github.com/mamoc-go/mamoc/unikernel-runtime/builtin" // the built-in drivers
 )
@@ -40,6 +41,7 @@ type Server struct {
 	ready   chan struct{} // closed once the server manager serves
 	health  *health
 	metrics *metrics
+	work    *workLog // SDK work, rate-bounded
 	pool    *pool    // live instances, for the admin page
 	history *history // recent stats samples, for the admin page's charts
 	start   time.Time
@@ -83,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.health = newHealth(gate)
 	s.metrics = newMetrics(s)
+	s.work = newWorkLog(s.log.With("part", "work"))
 	s.pool = newPool()
 	s.history = newHistory(120)
 	s.stats = newStatsPublisher(s, newSampler(s.runtimeCounts))
@@ -131,7 +134,9 @@ func (s *Server) Listen() error {
 			raw = tls.NewListener(raw, tc)
 		}
 	}
-	s.httpLn, s.rawLn = ln, raw
+	// Accept errors (out of file descriptors) never stop the HTTP listener, and connections
+	// are bounded per listener and per address; ServeRawSocket does the same for RawSocket.
+	s.httpLn, s.rawLn = s.router.LimitListener(ln), raw
 	return nil
 }
 
@@ -210,7 +215,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	if s.router != nil {
-		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
+		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: s.cfg.Router.HandshakeTimeout,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.mu.Lock()
 		s.httpSrv = httpSrv
@@ -361,9 +366,13 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
-	off := newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
-	work := newWorkLog(s.log.With("part", "work"))
-	off.obs, off.work, off.tasks.obs, off.tasks.work = s.metrics, work, s.metrics, work
+	cat, err := catalog.New(catalog.Config{Repo: repo, Runtime: rt, Site: s.cfg.ServerID, Recorder: s.recorder(repo), MaxSourceBytes: s.cfg.MaxSourceBytes,
+		MaxResourceBytes: s.cfg.MaxResourceBytes, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
+	off.obs, off.work = s.metrics, s.work
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
@@ -376,7 +385,7 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.mu.Lock()
 	s.mgr, s.apps.mgr = mgr, mgr
 	s.mu.Unlock()
-	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
+	n, err := cat.ImportResources(ctx, s.cfg.ResourcesDir)
 	if err != nil {
 		return err
 	}

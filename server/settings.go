@@ -40,6 +40,10 @@ var settings = []setting{
 	{usage: "messages queued to a client before events to it are dropped", field: func(c *Config) any { return &c.Router.OutQueueSize }},
 	{usage: "WebSocket ping interval; negative disables pings", field: func(c *Config) any { return &c.Router.KeepAlive }},
 	{usage: "time to answer an authentication challenge", field: func(c *Config) any { return &c.Router.AuthTimeout }},
+	{flag: "max-connections", usage: "connections open at once on each listener; more are closed at once", field: func(c *Config) any { return &c.Router.MaxConnections }, derived: "(open-file limit − a quarter of it) / 2"},
+	{flag: "max-connections-per-addr", usage: "connections one remote IP address may hold open on each listener", field: func(c *Config) any { return &c.Router.MaxConnectionsPerAddr }, derived: "max_connections / 4, from 8 to 1024"},
+	{usage: "time a new connection has for its TLS, HTTP upgrade or RawSocket handshake", field: func(c *Config) any { return &c.Router.HandshakeTimeout }},
+	{usage: "deepest nesting of lists and maps in a message's arguments", field: func(c *Config) any { return &c.Router.MaxNesting }},
 
 	// The unikernel runtime (unikernel.Config).
 	{flag: "driver", usage: "unikernel driver that runs tasks: process (bubblewrap sandbox) or gvisor (runsc sandbox)", field: func(c *Config) any { return &c.Runtime.Driver }},
