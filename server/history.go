@@ -82,13 +82,15 @@ func sparkline(title, unit string, values []float64, top float64) template.HTML 
 		fmt.Fprintf(&pts, "%.1f,%.1f ", x, h-2-(h-4)*v/top)
 	}
 	last := "–"
+	dot := ""
 	if n > 0 {
 		last = human(values[n-1]) + unit
+		dot = fmt.Sprintf(`<circle cx="%.1f" cy="%.1f" r="2" fill="#2b6cb0"/>`, w, h-2-(h-4)*values[n-1]/top)
 	}
 	return template.HTML(fmt.Sprintf(`<figure class="chart"><figcaption>%s <b>%s</b></figcaption>`+
 		`<svg viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="%s">`+
-		`<rect width="100%%" height="100%%" fill="#f4f6f8"/><polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="%s"/></svg></figure>`,
-		template.HTMLEscapeString(title), template.HTMLEscapeString(last), w, h, w, h, template.HTMLEscapeString(title), strings.TrimSpace(pts.String())))
+		`<rect width="100%%" height="100%%" fill="#f4f6f8"/><polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="%s"/>%s</svg></figure>`,
+		template.HTMLEscapeString(title), template.HTMLEscapeString(last), w, h, w, h, template.HTMLEscapeString(title), strings.TrimSpace(pts.String()), dot))
 }
 
 // human rounds a number for people: 0.123 → "0.12", 12.34 → "12.3", 1234.5 → "1,235".
