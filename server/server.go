@@ -334,7 +334,7 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.mu.Unlock()
 	s.apps = &apps{}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
-		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
+		OnProgress: s.apps.progress, Authorize: s.authorizeUpload, RegisterLibraries: s.cfg.RefactorRegisterLibraries})
 	if err != nil {
 		return err
 	}
