@@ -98,10 +98,26 @@ func Compile(t testing.TB, rt *unikernel.Runtime, app string) unikernel.Artifact
 	return art
 }
 
+// testUnknownTask checks that a driver answers an id it never started with ErrNotFound,
+// and that stopping it is a no-op.
+func testUnknownTask(t *testing.T, drv unikernel.Driver) {
+	ctx := context.Background()
+	if _, err := drv.WaitTask(ctx, "never-started"); !errors.Is(err, unikernel.ErrNotFound) {
+		t.Errorf("WaitTask(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := drv.InspectTask("never-started"); !errors.Is(err, unikernel.ErrNotFound) {
+		t.Errorf("InspectTask(unknown) = %v, want ErrNotFound", err)
+	}
+	if err := drv.StopTask(ctx, "never-started"); err != nil {
+		t.Errorf("StopTask(unknown) = %v, want nil (idempotent)", err)
+	}
+}
+
 // RunDriverTests runs the conformance suite against the driver newDriver returns:
 // start, compile, load, invoke, progress, cancel, timeout, crash, stop, stats.
 func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 	t.Run("StartStop", func(t *testing.T) { testStartStop(t, newDriver(t)) })
+	t.Run("UnknownTask", func(t *testing.T) { testUnknownTask(t, newDriver(t)) })
 
 	drv := newDriver(t)
 	store := &Store{}
