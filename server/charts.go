@@ -18,16 +18,16 @@ type point struct {
 	Finished int64 // calls finished since the start
 }
 
-// history keeps the last samples of the stats sampler, oldest first.
-type history struct {
+// chartHistory keeps the last samples of the stats sampler, oldest first.
+type chartHistory struct {
 	mu   sync.Mutex // guards buf
 	buf  []point
 	size int
 }
 
-func newHistory(size int) *history { return &history{size: size} }
+func newChartHistory(size int) *chartHistory { return &chartHistory{size: size} }
 
-func (h *history) add(st Stats, finished int64) {
+func (h *chartHistory) add(st Stats, finished int64) {
 	if h == nil {
 		return
 	}
@@ -39,14 +39,14 @@ func (h *history) add(st Stats, finished int64) {
 	}
 }
 
-func (h *history) samples() []point {
+func (h *chartHistory) samples() []point {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]point(nil), h.buf...)
 }
 
 // series are the charts' values: CPU percent, queue length and calls per second.
-func (h *history) series() (cpu, queue, rate []float64) {
+func (h *chartHistory) series() (cpu, queue, rate []float64) {
 	ss := h.samples()
 	for i, s := range ss {
 		cpu = append(cpu, s.CPU)
