@@ -24,6 +24,8 @@ type offload struct {
 	repo *repository.DB // execution records for mamoc.execution.get
 	site string
 	sess *nxclient.Client
+	obs  *metrics // nil: deploys not counted
+	work *workLog // nil: deploys not logged
 	// listeners are the sessions subscribed to the result topic
 	listeners *listeners
 
@@ -190,7 +192,9 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 		return
 	}
 	o.log.Info("offloading request", "platform", req.Platform, "task", req.RPCName, "publisher", from.Session, "source_bytes", len(req.Code))
+	t0 := time.Now()
 	d, err := o.cat.Deploy(ctx, from, req.Code, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
 	if err != nil {
 		o.log.Info("offloading deploy failed", "task", req.RPCName, "err", err)
 		o.publishResult(from.Session, errorText(err), time.Since(start))
@@ -283,7 +287,9 @@ func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.
 	if err != nil {
 		return invokeError(err)
 	}
+	t0 := time.Now()
 	d, err := o.cat.Deploy(ctx, callerOf(inv.Details, "caller"), req.Source, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
 	if err != nil {
 		return invokeError(err)
 	}
