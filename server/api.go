@@ -121,7 +121,11 @@ func (o *offload) apiResourceMissing(ctx context.Context, inv *wamp.Invocation) 
 
 // apiExecutionGet is api.ProcExecutionGet: api.IDRequest → api.Execution.
 func (o *offload) apiExecutionGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	e, err := o.repo.GetExecution(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
+	req, err := api.ParseIDRequest(api.ProcExecutionGet, inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	e, err := o.repo.GetExecution(ctx, req.ID)
 	if err != nil {
 		return invokeError(err)
 	}

@@ -198,7 +198,11 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 
 // jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
 func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	j, err := a.mgr.Job(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
+	req, err := api.ParseIDRequest(api.ProcJobGet, inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	j, err := a.mgr.Job(ctx, req.ID)
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
