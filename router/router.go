@@ -43,7 +43,7 @@ func New(cfg Config) (*Router, error) {
 		auth.NewCRAuthenticator(ks, cfg.AuthTimeout),
 	}
 	if !cfg.DisableAnonymous {
-		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
+		authenticators = append(authenticators, anonymousAuth{&auth.AnonymousAuth{AuthRole: RolePhone}})
 	}
 	realm := &nxrouter.RealmConfig{
 		URI:            wamp.URI(cfg.Realm),
