@@ -14,7 +14,7 @@ type instanceStore struct{ repo *repository.DB }
 var _ unikernel.InstanceStore = instanceStore{}
 
 func (s instanceStore) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) error {
-	return s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, App: rec.App,
+	return s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, Group: rec.App,
 		Status: rec.State, CreatedAt: rec.StartedAt, LastUsed: rec.UpdatedAt})
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	_ "github.com/mamoc-go/mamoc/unikernel-runtime/builtin" // the built-in drivers
 )
@@ -322,7 +323,12 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
-	off := newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	cat, err := catalog.New(catalog.Config{Repo: repo, Runtime: rt, Site: s.cfg.ServerID, MaxSourceBytes: s.cfg.MaxSourceBytes,
+		MaxResourceBytes: s.cfg.MaxResourceBytes, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
@@ -335,7 +341,7 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.mu.Lock()
 	s.mgr, s.apps.mgr = mgr, mgr
 	s.mu.Unlock()
-	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
+	n, err := cat.ImportResources(ctx, s.cfg.ResourcesDir)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
--- Schema version 3: owners. Every piece of content a client put on the server (a resource, a
+-- Schema version 4: owners. Every piece of content a client put on the server (a resource, a
 -- task's source, an APK) has one row per owner that put it: the content is stored once, and
 -- read by hash only by its owners (owner '' is the server's own, readable by everyone). A task
 -- name is bound to one source and one owner; only the owner may bind it to another source.
