@@ -126,10 +126,39 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 	return errors.Join(errs...)
 }
 
-// apps serves APK uploads over WAMP and publishes job progress.
+// apps serves APK uploads over WAMP and publishes job progress. A job is visible to its
+// uploader, to every owner of its APK (whoever uploaded the same APK) and to admins only.
 type apps struct {
 	mgr  *refactor.Manager
+	repo *repository.DB
 	sess *nxclient.Client
+}
+
+// mayView reports whether from may see job j.
+func (a *apps) mayView(ctx context.Context, from catalog.Caller, j refactor.Job) (bool, error) {
+	if from.Admin() || j.Uploader != "" && j.Uploader == from.Owner() {
+		return true, nil
+	}
+	if j.APKSHA256 == "" || from.Owner() == repository.PublicOwner {
+		return false, nil
+	}
+	return a.repo.MayRead(ctx, j.APKSHA256, from.Owner())
+}
+
+// job returns job id for from; a job from may not see is ErrNotFound, as if it did not exist.
+func (a *apps) job(ctx context.Context, from catalog.Caller, id string) (refactor.Job, error) {
+	j, err := a.mgr.Job(ctx, id)
+	if err != nil {
+		return refactor.Job{}, refactorError(err)
+	}
+	ok, err := a.mayView(ctx, from, j)
+	if err != nil {
+		return refactor.Job{}, err
+	}
+	if !ok {
+		return refactor.Job{}, fmt.Errorf("job %s: %w", id, catalog.ErrNotFound)
+	}
+	return j, nil
 }
 
 // register offers mamoc.app.upload and mamoc.job.get on sess.
@@ -138,7 +167,7 @@ func (a *apps) register(sess *nxclient.Client) error {
 	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(api.ProcJobGet, a.jobGet, nil); err != nil {
+	if err := sess.Register(api.ProcJobGet, a.jobGet, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil
@@ -159,6 +188,10 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
+	// The uploader owns the APK, and so sees its job even when another uploaded it first.
+	if err := a.repo.GrantContent(ctx, repository.SHA256Hex(apk), from.Owner()); err != nil {
+		return invokeError(err)
+	}
 	return nxclient.InvokeResult{Kwargs: api.Upload{Job: id}.Kwargs()}
 }
 
@@ -168,9 +201,9 @@ func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if err != nil {
 		return invokeError(err)
 	}
-	j, err := a.mgr.Job(ctx, req.ID)
+	j, err := a.job(ctx, callerOf(inv.Details, "caller"), req.ID)
 	if err != nil {
-		return invokeError(refactorError(err))
+		return invokeError(err)
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -183,13 +216,19 @@ func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	return nxclient.InvokeResult{Kwargs: kw}
 }
 
-// progress publishes a job's progress on mamoc.job.progress [job] {state, stage, progress, error}.
+// progress publishes a job's progress on mamoc.job.progress [job] {state, stage, progress,
+// error} to the job's uploader and to admins only.
 func (a *apps) progress(p refactor.Progress) {
 	if a.sess == nil {
 		return
 	}
 	ev := api.JobProgress{Job: p.JobID, State: api.JobState(p.State), Stage: p.Stage, Progress: p.Progress, Error: p.Error}
-	_ = a.sess.Publish(api.TopicJobProgress, nil, ev.Args(), ev.Kwargs())
+	admins := wamp.Dict{"eligible_authrole": wamp.List{router.RoleAdmin}}
+	if j, err := a.mgr.Job(context.Background(), p.JobID); err == nil && j.Uploader != "" {
+		_ = a.sess.Publish(api.TopicJobProgress, wamp.Dict{"eligible_authid": wamp.List{j.Uploader}}, ev.Args(), ev.Kwargs())
+		admins["exclude_authid"] = wamp.List{j.Uploader}
+	}
+	_ = a.sess.Publish(api.TopicJobProgress, admins, ev.Args(), ev.Kwargs())
 }
 
 // refactorError maps refactor's errors onto the server's sentinels.
@@ -212,26 +251,57 @@ func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
 	if s.router == nil {
 		return "", false
 	}
-	allowed := func(role string) bool { return s.router.MayRefactor(role) }
+	u, ok := s.userOf(r)
+	if !ok || !s.router.MayRefactor(u.Role) {
+		return "", false
+	}
+	return u.AuthID, true
+}
+
+// userOf is the configured user an HTTP request authenticates as: HTTP Basic (authid and
+// ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+func (s *Server) userOf(r *http.Request) (router.User, bool) {
 	match := func(u router.User, secret string) bool {
 		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
 	}
 	if id, secret, ok := r.BasicAuth(); ok {
 		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed(u.Role) {
-				return u.AuthID, true
+			if u.AuthID == id && match(u, secret) {
+				return u, true
 			}
 		}
-		return "", false
+		return router.User{}, false
 	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed(u.Role) {
-				return u.AuthID, true
+			if match(u, tok) {
+				return u, true
 			}
 		}
 	}
-	return "", false
+	return router.User{}, false
+}
+
+// jobAccess guards GET /api/jobs/{id} and its report: the request must authenticate as a user
+// (see userOf) that may see the job (apps.mayView); otherwise 401, or 404 as if the job did not
+// exist. It reports whether the request may go on.
+func (s *Server) jobAccess(w http.ResponseWriter, r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/api/jobs/")
+	if !ok || r.Method != http.MethodGet {
+		return true
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	u, ok := s.userOf(r)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="mamoc"`)
+		http.Error(w, `{"error":"jobs are visible to their uploader and admins: authenticate with HTTP Basic or Bearer"}`, http.StatusUnauthorized)
+		return false
+	}
+	if _, err := s.apps.job(r.Context(), catalog.Caller{AuthID: u.AuthID, Role: u.Role}, id); err != nil {
+		http.Error(w, `{"error":"no such job"}`, http.StatusNotFound)
+		return false
+	}
+	return true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -311,6 +311,12 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.mu.Lock()
 	s.repo = repo
 	s.mu.Unlock()
+	// No instance of an earlier process runs any more: rows a crash left behind go.
+	if n, err := repo.PruneInstances(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("pruned instance rows of an earlier run", "count", n)
+	}
 	rt, err := unikernel.New(s.cfg.Runtime, instanceStore{repo})
 	if err != nil {
 		return fmt.Errorf("start runtime: %w", err)
@@ -328,11 +334,15 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Anonymous sessions of an earlier run are gone: they keep no rights and no task names.
+	if err := cat.ForgetAnonymous(ctx); err != nil {
+		return err
+	}
 	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
-	s.apps = &apps{}
+	s.apps = &apps{repo: repo}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
 		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
 	if err != nil {
@@ -383,6 +393,9 @@ func (s *Server) mux() *http.ServeMux {
 		s.mu.Unlock()
 		if mgr == nil {
 			http.Error(w, "mamoc: this node runs only the router; the HTTP API is on the server nodes", http.StatusServiceUnavailable)
+			return
+		}
+		if !s.jobAccess(w, r) {
 			return
 		}
 		mgr.Handler().ServeHTTP(w, r)
