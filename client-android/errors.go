@@ -29,6 +29,9 @@ var (
 	ErrNotOffloadable = errors.New("task not offloadable")
 	// ErrBusy is mamoc.error.busy: the server has no capacity now; try again or run locally.
 	ErrBusy = errors.New("server busy")
+	// ErrConflict is mamoc.error.conflict: another owner deployed a different source under the
+	// task's name (its FQCN or rpcname); deploy under another name.
+	ErrConflict = errors.New("task name bound to another owner's source")
 	// ErrCanceled is wamp.error.canceled, also returned when the call's ctx ends.
 	ErrCanceled = errors.New("call canceled")
 	// ErrNoServer is wamp.error.no_such_procedure: no mamoc server has joined the realm.
@@ -56,6 +59,7 @@ var sentinels = map[string]error{
 	string(wamp.ErrInvalidArgument): ErrBadArgument,
 	api.ErrNotOffloadable:           ErrNotOffloadable,
 	api.ErrBusy:                     ErrBusy,
+	api.ErrConflict:                 ErrConflict,
 	api.ErrCanceled:                 ErrCanceled,
 	string(wamp.ErrNoSuchProcedure): ErrNoServer,
 	string(wamp.ErrNotAuthorized):   ErrNotAuthorized,
