@@ -32,6 +32,9 @@ var (
 	// ErrConflict is mamoc.error.conflict: another owner deployed a different source under the
 	// task's name (its FQCN or rpcname); deploy under another name.
 	ErrConflict = errors.New("task name bound to another owner's source")
+	// ErrUnavailable is mamoc.error.unavailable: the server is starting (building its base
+	// image, opening its repository) and runs no task yet; try again shortly or run locally.
+	ErrUnavailable = errors.New("server not ready")
 	// ErrCanceled is wamp.error.canceled, also returned when the call's ctx ends.
 	ErrCanceled = errors.New("call canceled")
 	// ErrNoServer is wamp.error.no_such_procedure: no mamoc server has joined the realm.
@@ -60,6 +63,7 @@ var sentinels = map[string]error{
 	api.ErrNotOffloadable:           ErrNotOffloadable,
 	api.ErrBusy:                     ErrBusy,
 	api.ErrConflict:                 ErrConflict,
+	api.ErrUnavailable:              ErrUnavailable,
 	api.ErrCanceled:                 ErrCanceled,
 	string(wamp.ErrNoSuchProcedure): ErrNoServer,
 	string(wamp.ErrNotAuthorized):   ErrNotAuthorized,

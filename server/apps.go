@@ -248,57 +248,34 @@ func refactorError(err error) error {
 // rule): HTTP Basic (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
 // Without an embedded router there is no HTTP API and nobody is admitted.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	if s.router == nil {
-		return "", false
-	}
-	u, ok := s.userOf(r)
-	if !ok || !s.router.MayRefactor(u.Role) {
+	u, err := s.httpUser(r)
+	if err != nil || !s.refactorAllowed(u.Role) {
 		return "", false
 	}
 	return u.AuthID, true
 }
 
-// userOf is the configured user an HTTP request authenticates as: HTTP Basic (authid and
-// ticket or WAMP-CRA secret) or Bearer with a user's ticket.
-func (s *Server) userOf(r *http.Request) (router.User, bool) {
-	match := func(u router.User, secret string) bool {
-		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
-	}
-	if id, secret, ok := r.BasicAuth(); ok {
-		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) {
-				return u, true
-			}
-		}
-		return router.User{}, false
-	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) {
-				return u, true
-			}
-		}
-	}
-	return router.User{}, false
-}
-
-// jobAccess guards GET /api/jobs/{id} and its report: the request must authenticate as a user
-// (see userOf) that may see the job (apps.mayView); otherwise 401, or 404 as if the job did not
-// exist. It reports whether the request may go on.
+// jobAccess guards GET /api/jobs/{id} and its report: jobs are visible to their uploader, the
+// owners of their APK and admins (apps.mayView). A request with credentials is checked as that
+// user; one without is let through only from the server's own host (the operator, as for the
+// admin page), else 401. A job the user may not see answers 404, as if it did not exist. It
+// reports whether the request may go on.
 func (s *Server) jobAccess(w http.ResponseWriter, r *http.Request) bool {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/api/jobs/")
 	if !ok || r.Method != http.MethodGet {
 		return true
 	}
 	id, _, _ := strings.Cut(rest, "/")
-	u, ok := s.userOf(r)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="mamoc"`)
-		http.Error(w, `{"error":"jobs are visible to their uploader and admins: authenticate with HTTP Basic or Bearer"}`, http.StatusUnauthorized)
+	u, err := s.httpUser(r)
+	switch {
+	case errors.Is(err, errNoCredentials) && fromLoopback(r):
+		return true
+	case err != nil:
+		s.httpDeny(w, r, u, err, "jobs are visible to their uploader and admins")
 		return false
 	}
 	if _, err := s.apps.job(r.Context(), catalog.Caller{AuthID: u.AuthID, Role: u.Role}, id); err != nil {
-		http.Error(w, `{"error":"no such job"}`, http.StatusNotFound)
+		writeJSONError(w, http.StatusNotFound, "job "+id+": not found")
 		return false
 	}
 	return true

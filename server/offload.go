@@ -19,12 +19,14 @@ import (
 // offload is the offload path's WAMP glue: MAMoC's topics and per-task procedures, and
 // mamoc's API, served from the task catalogue.
 type offload struct {
-	log  *slog.Logger
-	cat  *catalog.Catalog
-	repo *repository.DB // execution records for mamoc.execution.get
-	site string
+	log   *slog.Logger
+	cat   *catalog.Catalog
+	repo  *repository.DB // execution records for mamoc.execution.get
+	site  string
 	sess  *nxclient.Client
-	calls *calls // every call of a task, by caller session; set by start
+	calls *calls   // every call of a task, by caller session; set by start
+	obs   *metrics // nil: deploys not counted
+	work  *workLog // nil: deploys not logged
 
 	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered
@@ -233,7 +235,9 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 		return
 	}
 	defer end()
+	t0 := time.Now()
 	d, err := o.cat.Deploy(ctx, from, req.Code, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
 	if err != nil {
 		o.log.Info("offloading deploy failed", "task", req.RPCName, "err", err)
 		o.publishResult(from.Session, errorText(err), time.Since(start))
@@ -333,7 +337,9 @@ func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.
 		return invokeError(err)
 	}
 	defer end()
+	t0 := time.Now()
 	d, err := o.cat.Deploy(ctx, from, req.Source, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
 	if err != nil {
 		return invokeError(cancelCause(ctx, err))
 	}

@@ -24,6 +24,7 @@ var settings = []setting{
 	{flag: "join-ticket", usage: "edge ticket for --join", field: func(c *Config) any { return &c.JoinTicket }},
 	{flag: "shutdown-timeout", usage: "time running work may take to finish at shutdown", field: func(c *Config) any { return &c.ShutdownTimeout }},
 	{flag: "resources-dir", usage: "files offered to every task as resources (MAMoC's data/ folder)", field: func(c *Config) any { return &c.ResourcesDir }, derived: "<data_dir>/resources"},
+	{flag: "refactor-register-libraries", usage: "register the procedures of an uploaded APK's bundled libraries too, not only of the app's own code", field: func(c *Config) any { return &c.RefactorRegisterLibraries }},
 	{flag: "log-level", usage: "log level: debug, info, warn or error", field: func(c *Config) any { return &c.LogLevel }},
 	{usage: "this node in the repository's sites: edge or cloud", field: func(c *Config) any { return &c.SiteKind }},
 	{usage: "period of blob garbage collection; negative disables it", field: func(c *Config) any { return &c.GCInterval }},

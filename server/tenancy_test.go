@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -338,7 +339,8 @@ func TestContentByHashPerOwner(t *testing.T) {
 // and admins only: over WAMP (mamoc.execution.get, mamoc.job.get, mamoc.job.progress events)
 // and over HTTP (GET /api/jobs/ID and its report).
 func TestJobAndExecutionVisibility(t *testing.T) {
-	srv := tenancyServer(t, nil)
+	// On every address, so that a request from a non-loopback address can be made.
+	srv := tenancyServer(t, func(c *server.Config) { c.Listen = "0.0.0.0:0" })
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	a, b := anonPhone(ctx, t, srv), anonPhone(ctx, t, srv)
@@ -410,20 +412,33 @@ func TestJobAndExecutionVisibility(t *testing.T) {
 		}
 		break
 	}
-	base := "http://" + srv.Addr().String() + "/api/jobs/" + job
+	port := srv.Addr().(*net.TCPAddr).Port
+	local := fmt.Sprintf("http://127.0.0.1:%d/api/jobs/%s", port, job)
 	httpTests := []struct {
-		name, path string
-		user       *router.User
-		want       int
+		name, base, path string
+		user             *router.User
+		want             int
 	}{
-		{"job without credentials", "", nil, http.StatusUnauthorized},
-		{"job as a phone user", "", &aliceUser, http.StatusNotFound},
-		{"report as a phone user", "/report", &aliceUser, http.StatusNotFound},
-		{"job as the admin", "", &adminUser, http.StatusOK},
+		{"job without credentials from another host", "", "", nil, http.StatusUnauthorized},
+		{"report without credentials from another host", "", "/report", nil, http.StatusUnauthorized},
+		{"job without credentials from the server's host (the operator)", local, "", nil, http.StatusOK},
+		{"job as a phone user", local, "", &aliceUser, http.StatusNotFound},
+		{"report as a phone user", local, "/report", &aliceUser, http.StatusNotFound},
+		{"job as the admin", local, "", &adminUser, http.StatusOK},
+	}
+	if ip := nonLoopbackIP(); ip != nil {
+		for i := range httpTests {
+			if httpTests[i].base == "" {
+				httpTests[i].base = fmt.Sprintf("http://%s/api/jobs/%s", net.JoinHostPort(ip.String(), fmt.Sprint(port)), job)
+			}
+		}
 	}
 	for _, tc := range httpTests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+tc.path, nil)
+			if tc.base == "" {
+				t.Skip("this host has no non-loopback IPv4 address")
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, tc.base+tc.path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -659,4 +674,18 @@ func TestKwargsValidatedOverWAMP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nonLoopbackIP returns an IPv4 address of this host that is not a loopback one, or nil.
+func nonLoopbackIP() net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP
+		}
+	}
+	return nil
 }
