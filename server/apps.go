@@ -179,6 +179,9 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if len(inv.Arguments) != 1 {
 		return invokeError(catalog.BadArgument("%s needs args [apk bytes]", api.ProcAppUpload))
 	}
+	if len(inv.ArgumentsKw) > 0 {
+		return invokeError(catalog.BadArgument("%s takes no kwargs, only args [apk bytes]", api.ProcAppUpload))
+	}
 	apk, ok := inv.Arguments[0].([]byte)
 	if !ok {
 		return invokeError(catalog.BadArgument("the APK must be bytes, not %T", inv.Arguments[0]))

@@ -144,6 +144,7 @@ type Catalog struct {
 	bySource map[string]*Task               // source sha256 → task
 	byProc   map[string]*Task               // procedure → task
 	names    map[string]repository.TaskName // procedure → its owner and bound source
+	grants   map[string]map[string]struct{} // owner → content sha256s it was granted
 	inflight map[string]*deployInFlight     // source sha256 → running deploy
 }
 
@@ -155,7 +156,8 @@ func New(cfg Config) (*Catalog, error) {
 	}
 	return &Catalog{cfg: cfg, log: cfg.Logger.With("component", "catalog"), repo: cfg.Repo, rt: cfg.Runtime,
 		resources: &resources{repo: cfg.Repo, max: cfg.MaxResourceBytes},
-		bySource: map[string]*Task{}, byProc: map[string]*Task{}, names: map[string]repository.TaskName{},
+		bySource:  map[string]*Task{}, byProc: map[string]*Task{}, names: map[string]repository.TaskName{},
+		grants:   map[string]map[string]struct{}{},
 		inflight: map[string]*deployInFlight{}}, nil
 }
 

@@ -71,12 +71,29 @@ func (c *Catalog) claim(ctx context.Context, from Caller, t *Task) error {
 	return c.grant(ctx, from, t.SourceSHA256)
 }
 
-// grant records that from put the content sha256.
+// grant records that from put the content sha256. A pair recorded before is not written
+// again: a MAMoC phone sends its source with every offloading request.
 func (c *Catalog) grant(ctx context.Context, from Caller, sha string) error {
 	if sha == "" {
 		return nil
 	}
-	return c.repo.GrantContent(ctx, sha, from.Owner())
+	owner := from.Owner()
+	c.mu.Lock()
+	_, done := c.grants[owner][sha]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := c.repo.GrantContent(ctx, sha, owner); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.grants[owner] == nil {
+		c.grants[owner] = map[string]struct{}{}
+	}
+	c.grants[owner][sha] = struct{}{}
+	c.mu.Unlock()
+	return nil
 }
 
 // mayRead reports whether from may read the content sha256 by its hash: an owner that put it,
@@ -92,6 +109,9 @@ func (c *Catalog) mayRead(ctx context.Context, from Caller, sha string) (bool, e
 // left): its right to read content by hash, and its task names, which stay bound to their
 // source but become free for anyone to rebind.
 func (c *Catalog) Forget(ctx context.Context, owner string) error {
+	c.mu.Lock()
+	delete(c.grants, owner)
+	c.mu.Unlock()
 	names, err := c.repo.ForgetOwner(ctx, owner)
 	if err != nil {
 		return err
