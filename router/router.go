@@ -2,16 +2,16 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	nxrouter "github.com/gammazero/nexus/v3/router"
 	"github.com/gammazero/nexus/v3/router/auth"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Router is mamoc's embedded WAMP router: one realm, WebSocket and RawSocket transports,
@@ -21,10 +21,12 @@ type Router struct {
 	log   *slog.Logger
 	nx    nxrouter.Router
 	ws    *wsHandler
-	match *nxclient.Client // answers ProcRegistrationMatch
+	authz *authorizer
+	match *nxclient.Client // answers api.ProcRegistrationMatch and api.ProcUnavailable
+	gate  *gate            // readiness and message counters, shared with the authorizer
 
 	mu        sync.Mutex // guards listeners and closed
-	listeners []net.Listener
+	listeners []*limitListener
 	closed    bool
 	wg        sync.WaitGroup // RawSocket accept loops
 }
@@ -44,19 +46,23 @@ func New(cfg Config) (*Router, error) {
 	if !cfg.DisableAnonymous {
 		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
 	}
+	g := newGate()
 	realm := &nxrouter.RealmConfig{
 		URI:            wamp.URI(cfg.Realm),
 		StrictURI:      false, // task FQCNs contain capitals
 		AnonymousAuth:  false, // the AnonymousAuth authenticator above assigns role phone
 		AllowDisclose:  true,
 		Authenticators: authenticators,
-		Authorizer:     newAuthorizer(cfg.RefactorRoles),
 	}
+	authz := newAuthorizer(cfg.RefactorRoles, g)
+	realm.Authorizer = authz
 	nx, err := nxrouter.NewRouter(&nxrouter.Config{RealmConfigs: []*nxrouter.RealmConfig{realm}}, stdLogger{log})
 	if err != nil {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
-	r := &Router{cfg: cfg, log: log, nx: nx}
+	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz, gate: g}
+	log.Debug("connection limits", "max_connections", cfg.MaxConnections,
+		"max_connections_per_addr", cfg.MaxConnectionsPerAddr, "handshake_timeout", cfg.HandshakeTimeout)
 	r.ws = newWSHandler(r)
 	if err := r.startMatchCallee(); err != nil {
 		nx.Close()
@@ -87,7 +93,11 @@ func (r *Router) ConnectLocal(cfg nxclient.Config) (*nxclient.Client, error) {
 	return c, nil
 }
 
-// startMatchCallee registers ProcRegistrationMatch: it asks the real meta procedure and
+// MayRefactor reports whether a user of role may upload APKs for analysis (over WAMP,
+// api.ProcAppUpload, or the HTTP API): admins and Config.RefactorRoles.
+func (r *Router) MayRefactor(role string) bool { return r.authz.MayRefactor(role) }
+
+// startMatchCallee registers api.ProcRegistrationMatch: it asks the real meta procedure and
 // answers null instead of 0 when nothing matches, as Crossbar does and MAMoC phones expect.
 func (r *Router) startMatchCallee() error {
 	c, err := r.ConnectLocal(nxclient.Config{})
@@ -95,7 +105,7 @@ func (r *Router) startMatchCallee() error {
 		return err
 	}
 	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-		res, err := c.Call(ctx, "wamp.registration.match", nil, inv.Arguments, nil, nil)
+		res, err := c.Call(ctx, string(wamp.MetaProcRegMatch), nil, inv.Arguments, nil, nil)
 		if err != nil {
 			return nxclient.InvokeResult{Err: wamp.ErrInvalidArgument, Args: wamp.List{err.Error()}}
 		}
@@ -107,41 +117,16 @@ func (r *Router) startMatchCallee() error {
 		}
 		return nxclient.InvokeResult{Args: wamp.List{id}}
 	}
-	if err := c.Register(ProcRegistrationMatch, handler, nil); err != nil {
+	if err := c.Register(api.ProcRegistrationMatch, handler, nil); err != nil {
 		_ = c.Close()
-		return fmt.Errorf("register %s: %w", ProcRegistrationMatch, err)
+		return fmt.Errorf("register %s: %w", api.ProcRegistrationMatch, err)
+	}
+	if err := r.registerUnavailable(c); err != nil {
+		_ = c.Close()
+		return fmt.Errorf("register %s: %w", api.ProcUnavailable, err)
 	}
 	r.match = c
 	return nil
-}
-
-// ServeRawSocket accepts WAMP RawSocket connections on l until l is closed or the router
-// is closed. It returns ErrClosed after Close.
-func (r *Router) ServeRawSocket(l net.Listener) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return ErrClosed
-	}
-	r.listeners = append(r.listeners, l)
-	r.mu.Unlock()
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			r.mu.Lock()
-			closed := r.closed
-			r.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
-				return ErrClosed
-			}
-			return fmt.Errorf("accept rawsocket: %w", err)
-		}
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			r.handleRawSocket(conn)
-		}()
-	}
 }
 
 // Close stops the RawSocket listeners handed to ServeRawSocket, disconnects every session and

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -296,10 +297,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		upload  = "mamoc.app.upload"
 		kill    = "wamp.session.kill_all"
 		metaM   = "wamp.registration.lookup"
-		offl    = router.TopicOffloading
-		result  = router.TopicOffloadingResult
-		stats   = router.TopicStats
-		recv    = router.TopicReceiveFile
+		offl    = api.TopicOffloading
+		result  = api.TopicOffloadingResult
+		stats   = api.TopicStats
+		recv    = api.TopicReceiveFile
 		jobs    = "mamoc.job.progress"
 	)
 	type cell struct {
@@ -429,7 +430,11 @@ func TestMessageSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = conn.Write(make([]byte, 1024))
-	if _, err := conn.Read(make([]byte, 16)); err == nil {
+	// The frame is not a CALL: the session is aborted, then the connection closed.
+	if reply, err := readRawFrame(conn); err != nil || len(reply) == 0 || reply[0] != 0x93 {
+		t.Errorf("answer to an oversize frame = %x, %v; want a msgpack ABORT", reply, err)
+	}
+	if _, err := readRawFrame(conn); err == nil {
 		t.Error("rawsocket connection still open after an oversize frame")
 	}
 

@@ -8,22 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
-)
-
-// APK refactoring procedures and topic.
-const (
-	ProcAppUpload    = "mamoc.app.upload"
-	ProcJobGet       = "mamoc.job.get"
-	TopicJobProgress = "mamoc.job.progress"
 )
 
 // refactorStore keeps refactor jobs in the repository: APKs and jars as blobs, job rows in
@@ -105,61 +98,30 @@ func (s refactorStore) JobByAPK(ctx context.Context, sum string) (refactor.Job, 
 	return s.Job(ctx, best.ID)
 }
 
-// RegisterProcedures registers an analysed app's linked procedures: MAMoC-shaped classes under
-// their FQCN with MAMoC's call shape, public static methods under mamoc.app.<pkg>.<Class>.<m>.
-// They run in the runtime like any task, from the app's jar, with no compile step.
+// RegisterProcedures adds an analysed app's linked procedures to the catalogue and offers
+// them: MAMoC-shaped classes under their FQCN with MAMoC's call shape, public static methods
+// under mamoc.app.<pkg>.<Class>.<m>. They run in the runtime like any task, from the app's
+// jar, with no compile step.
 func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, jar []byte, procs []refactor.Procedure) error {
-	art, err := unikernel.ArtifactFromJar(jar)
-	if err != nil {
-		return fmt.Errorf("load jar of %s: %w", app.Package, err)
-	}
-	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
-	var errs []error
+	cps := make([]catalog.Procedure, 0, len(procs))
 	for _, p := range procs {
-		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
-			Procedure: p.Name, Kind: repository.TaskDexClass}
-		if p.Kind == refactor.KindStatic {
-			t.Kind, t.Method = repository.TaskDexStatic, p.Method
+		cp := catalog.Procedure{Name: p.Name, Aliases: p.Aliases, Kind: repository.TaskDexClass, Class: p.Class,
+			ParamTypes: p.Params, ReturnType: p.Returns}
+		switch p.Kind {
+		case refactor.KindStatic:
+			cp.Kind, cp.Method = repository.TaskDexStatic, p.Method
+		case refactor.KindInstance: // a dex class with an entry method, see catalog.Task.Instance
+			cp.Method = p.Method
 		}
-		rec, err := o.repo.PutTask(ctx, repository.Task{FQCN: p.Class, Method: t.Method, App: app.Package, Kind: t.Kind,
-			SourceSHA256: app.APKSHA256, ArtifactSHA256: app.JarSHA256, ParamTypes: p.Params, ReturnType: p.Returns,
-			Offloadable: true})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("record %s: %w", p.Name, err))
-			continue
-		}
-		t.repoID = rec.ID
-		o.tasks.bind(t)
+		cps = append(cps, cp)
+	}
+	tasks, errs := o.cat.AddApp(ctx, catalog.Caller{}, catalog.App{Package: app.Package, APKSHA256: app.APKSHA256, JarSHA256: app.JarSHA256}, jar, cps)
+	for _, t := range tasks {
 		if err := o.register(ctx, t); err != nil {
-			errs = append(errs, fmt.Errorf("register %s: %w", p.Name, err))
+			errs = append(errs, fmt.Errorf("register %s: %w", t.Procedure, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func shortHash(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
-// onStaticCall serves mamoc.app.<pkg>.<Class>.<method>: args are the method's parameters in
-// order, converted by the DEX signature; the result is the return value (byte[] as base64),
-// with kwargs {output, exec_time_s, execution_id}.
-func (o *offload) onStaticCall(ctx context.Context, t *task, inv *wamp.Invocation) nxclient.InvokeResult {
-	from := callerOf(inv.Details, "caller")
-	res, err := o.run(ctx, runRequest{Task: t, Params: inv.Arguments, Namespace: from.namespace(),
-		CallerAuthID: from.authid, CallerSession: from.session, Progress: o.progressFunc(ctx, inv)})
-	if err != nil {
-		return invokeError(err)
-	}
-	var args wamp.List
-	if !res.Void {
-		args = wamp.List{res.Value}
-	}
-	return nxclient.InvokeResult{Args: args, Kwargs: wamp.Dict{"output": res.Output, "exec_time_s": res.ExecTime.Seconds(),
-		"execution_id": res.ExecutionID}}
 }
 
 // apps serves APK uploads over WAMP and publishes job progress.
@@ -171,11 +133,11 @@ type apps struct {
 // register offers mamoc.app.upload and mamoc.job.get on sess.
 func (a *apps) register(sess *nxclient.Client) error {
 	a.sess = sess
-	if err := sess.Register(ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
-		return fmt.Errorf("register %s: %w", ProcAppUpload, err)
+	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(ProcJobGet, a.jobGet, nil); err != nil {
-		return fmt.Errorf("register %s: %w", ProcJobGet, err)
+	if err := sess.Register(api.ProcJobGet, a.jobGet, nil); err != nil {
+		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil
 }
@@ -184,24 +146,23 @@ func (a *apps) register(sess *nxclient.Client) error {
 // the refactor roles.
 func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 	if len(inv.Arguments) != 1 {
-		return invokeError(badArg("mamoc.app.upload needs args [apk bytes]"))
+		return invokeError(catalog.BadArgument("%s needs args [apk bytes]", api.ProcAppUpload))
 	}
 	apk, ok := inv.Arguments[0].([]byte)
 	if !ok {
-		return invokeError(badArg("the APK must be bytes, not %T", inv.Arguments[0]))
+		return invokeError(catalog.BadArgument("the APK must be bytes, not %T", inv.Arguments[0]))
 	}
 	from := callerOf(inv.Details, "caller")
-	id, err := a.mgr.Submit(ctx, bytes.NewReader(apk), from.authid)
+	id, err := a.mgr.Submit(ctx, bytes.NewReader(apk), from.AuthID)
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{"job": id}}
+	return nxclient.InvokeResult{Kwargs: api.Upload{Job: id}.Kwargs()}
 }
 
 // jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
 func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	id := idArg(inv)
-	j, err := a.mgr.Job(ctx, id)
+	j, err := a.mgr.Job(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
@@ -221,49 +182,32 @@ func (a *apps) progress(p refactor.Progress) {
 	if a.sess == nil {
 		return
 	}
-	_ = a.sess.Publish(TopicJobProgress, nil, wamp.List{p.JobID},
-		wamp.Dict{"state": string(p.State), "stage": p.Stage, "progress": p.Progress, "error": p.Error})
+	ev := api.JobProgress{Job: p.JobID, State: api.JobState(p.State), Stage: p.Stage, Progress: p.Progress, Error: p.Error}
+	_ = a.sess.Publish(api.TopicJobProgress, nil, ev.Args(), ev.Kwargs())
 }
 
 // refactorError maps refactor's errors onto the server's sentinels.
 func refactorError(err error) error {
 	switch {
 	case errors.Is(err, refactor.ErrJobNotFound):
-		return fmt.Errorf("%w: %w", errNotFound, err)
+		return fmt.Errorf("%w: %w", catalog.ErrNotFound, err)
 	case errors.Is(err, refactor.ErrTooLarge):
-		return fmt.Errorf("%w: %w", errTooLarge, err)
+		return fmt.Errorf("%w: %w", catalog.ErrTooLarge, err)
 	case errors.Is(err, refactor.ErrQueueFull):
 		return fmt.Errorf("%w: %w", unikernel.ErrBusy, err)
 	}
 	return err
 }
 
-// authorizeUpload admits an HTTP upload from a user whose role may refactor: HTTP Basic
-// (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+// authorizeUpload admits an HTTP upload from a user whose role may refactor (the router's
+// rule): HTTP Basic (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+// Without an embedded router there is no HTTP API and nobody is admitted.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	allowed := map[string]bool{router.RoleAdmin: true}
-	for _, role := range s.cfg.Router.RefactorRoles {
-		allowed[role] = true
-	}
-	match := func(u router.User, secret string) bool {
-		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
-	}
-	if id, secret, ok := r.BasicAuth(); ok {
-		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed[u.Role] {
-				return u.AuthID, true
-			}
-		}
+	u, err := s.httpUser(r)
+	if err != nil || !s.refactorAllowed(u.Role) {
 		return "", false
 	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed[u.Role] {
-				return u.AuthID, true
-			}
-		}
-	}
-	return "", false
+	return u.AuthID, true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
