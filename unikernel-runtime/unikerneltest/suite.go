@@ -2,8 +2,10 @@ package unikerneltest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -187,6 +189,37 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 					t.Errorf("Invoke(%s) instance=%q exec=%v, want both set", tc.call.Class, res.Instance, res.ExecTime)
 				}
 			})
+		}
+	})
+	t.Run("Instance", func(t *testing.T) {
+		tests := []struct {
+			name string
+			call unikernel.Call
+			json string // compared as JSON values
+		}{
+			{name: "object result", call: unikernel.Call{Class: "demo.Grid", Method: "fill", CtorArgs: []any{int64(3)}},
+				json: `{"n":3,"sum":18,"row":[3,4]}`},
+			{name: "void returns the object", call: unikernel.Call{Class: "demo.Grid", Method: "grow", CtorArgs: []any{int64(3)}, Args: []any{int64(4)}},
+				json: `{"n":7,"sum":0,"row":null}`},
+			{name: "no-argument constructor", call: unikernel.Call{Class: "demo.Grid", Method: "area", Args: []any{int64(5)}}, json: `10`},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.call.Instance = true
+				res, err := call(tc.call)
+				if err != nil {
+					t.Fatalf("Invoke(%s.%s) = %v", tc.call.Class, tc.call.Method, err)
+				}
+				var got, want any
+				if err := json.Unmarshal(res.JSON, &got); err != nil || json.Unmarshal([]byte(tc.json), &want) != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("Invoke(%s.%s).JSON = %s, want %s", tc.call.Class, tc.call.Method, res.JSON, tc.json)
+				}
+			})
+		}
+		_, err := call(unikernel.Call{Class: "demo.Grid", Method: "fill", Instance: true, CtorArgs: []any{1, 2}})
+		var ae *unikernel.ArgumentError
+		if !errors.As(err, &ae) {
+			t.Errorf("Invoke with no matching constructor = %v, want an ArgumentError", err)
 		}
 	})
 	t.Run("Errors", func(t *testing.T) {
