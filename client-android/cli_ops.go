@@ -178,12 +178,20 @@ func runJobs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if j.Error != "" {
 			state += ": " + truncate(j.Error, 60)
 		}
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s%%\t%s ago\t%s/api/jobs/%s/report\n", j.ID, state, j.Stage, Human(100*j.Progress),
-			HumanDuration(time.Since(j.CreatedAt)), c.base, j.ID)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s%%\t%s\t%s/api/jobs/%s/report\n", j.ID, state, j.Stage, Human(100*j.Progress),
+			ago(time.Since(j.CreatedAt)), c.base, j.ID)
 	}
 	_ = tw.Flush()
 	_, _ = fmt.Fprintf(stdout, "%d jobs\n", len(v.Jobs))
 	return 0
+}
+
+// ago is how long ago, in whole seconds or coarser: "just now", "42s ago", "3m12s ago".
+func ago(d time.Duration) string {
+	if d < time.Second {
+		return "just now"
+	}
+	return HumanDuration(d.Round(time.Second)) + " ago"
 }
 
 func truncate(s string, n int) string {

@@ -62,7 +62,7 @@ func (a *authorizer) Authorize(sess *wamp.Session, msg wamp.Message) (bool, erro
 			m.Procedure = api.ProcRegistrationMatch
 		}
 		if ok && a.gate != nil && !strings.HasPrefix(string(m.Procedure), "wamp.") &&
-			m.Procedure != api.ProcRegistrationMatch && a.gate.notReady() != "" {
+			m.Procedure != api.ProcRegistrationMatch && a.gate.unready() {
 			m.Procedure = api.ProcUnavailable
 		}
 		return ok, nil

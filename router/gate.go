@@ -2,9 +2,11 @@ package router
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
@@ -15,20 +17,32 @@ import (
 // gate holds why the node is not ready ("" when ready) and counts the messages remote
 // sessions send, by type.
 type gate struct {
-	reason atomic.Pointer[string]
+	reason atomic.Pointer[notReady] // nil or an empty reason: ready
 
 	mu       sync.Mutex // guards messages
 	messages map[string]uint64
 }
 
+// notReady is why the node is not ready, and since when.
+type notReady struct {
+	reason string
+	since  time.Time
+}
+
 func newGate() *gate { return &gate{messages: map[string]uint64{}} }
 
-// notReady returns the reason the node is not ready, "" when it is.
-func (g *gate) notReady() string {
+// notReady returns the reason the node is not ready, "" when it is, and since when.
+func (g *gate) notReady() (string, time.Time) {
 	if p := g.reason.Load(); p != nil {
-		return *p
+		return p.reason, p.since
 	}
-	return ""
+	return "", time.Time{}
+}
+
+// unready reports whether the node is not ready.
+func (g *gate) unready() bool {
+	reason, _ := g.notReady()
+	return reason != ""
 }
 
 // count records one inbound message of msg's type.
@@ -42,10 +56,15 @@ func (g *gate) count(msg wamp.Message) {
 // SetUnavailable makes every CALL of a remote session outside wamp.* answer
 // mamoc.error.unavailable with reason, instead of wamp.error.no_such_procedure, until it is
 // called again with "". The server sets it while it starts (repository, base image, runtime).
-func (r *Router) SetUnavailable(reason string) { r.gate.reason.Store(&reason) }
+func (r *Router) SetUnavailable(reason string) {
+	r.gate.reason.Store(&notReady{reason: reason, since: time.Now()})
+}
 
 // Unavailable returns the reason set by SetUnavailable, "" when the node is ready.
-func (r *Router) Unavailable() string { return r.gate.notReady() }
+func (r *Router) Unavailable() string {
+	reason, _ := r.gate.notReady()
+	return reason
+}
 
 // Stats are the router's live counts.
 type Stats struct {
@@ -75,12 +94,13 @@ func (r *Router) Stats(ctx context.Context) Stats {
 // registerUnavailable offers api.ProcUnavailable on c.
 func (r *Router) registerUnavailable(c *nxclient.Client) error {
 	return c.Register(api.ProcUnavailable, func(context.Context, *wamp.Invocation) nxclient.InvokeResult {
-		reason := r.gate.notReady()
-		if reason == "" {
-			reason = "starting"
+		reason, since := r.gate.notReady()
+		if reason == "" { // became ready while the call was on its way
+			reason, since = "starting", time.Now()
 		}
+		took := time.Since(since)
 		return nxclient.InvokeResult{Err: api.ErrUnavailable,
-			Args:   wamp.List{"mamoc is not ready yet: " + reason + "; retry shortly"},
-			Kwargs: wamp.Dict{"reason": reason}}
+			Args:   wamp.List{fmt.Sprintf("mamoc is not ready yet: %s (%s so far); retry shortly", reason, took.Round(time.Second))},
+			Kwargs: wamp.Dict{"reason": reason, "since_s": took.Seconds()}}
 	}, nil)
 }

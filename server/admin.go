@@ -108,7 +108,7 @@ func (s *Server) adminView(ctx context.Context) adminView {
 		v.Boots, v.Recycles = st.Booted, st.Recycled
 	}
 	v.Stats = s.stats.current(ctx)
-	cpu, queue, rate := s.history.series()
+	cpu, queue, rate := s.charts.series()
 	v.Charts = []template.HTML{
 		sparkline("CPU", "%", cpu, 100),
 		sparkline("queue", "", queue, 0),

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -66,7 +67,7 @@ func (s *Server) adminTicketHint() string {
 // httpDeny answers a request that lacks the needed role: 401 with a Basic challenge when
 // there are no or wrong credentials, 403 when the user's role is not enough. need says what
 // the request needs, e.g. "uploads need an admin or edge user".
-func (s *Server) httpDeny(w http.ResponseWriter, u router.User, err error, need string) {
+func (s *Server) httpDeny(w http.ResponseWriter, r *http.Request, u router.User, err error, need string) {
 	var msg string
 	code := http.StatusUnauthorized
 	switch {
@@ -81,6 +82,8 @@ func (s *Server) httpDeny(w http.ResponseWriter, u router.User, err error, need 
 	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="mamoc", charset="UTF-8"`)
 	}
+	s.work.emit(slog.LevelInfo, "http request refused", "method", r.Method, "path", r.URL.Path, "status", code,
+		"remote", r.RemoteAddr, "authid", u.AuthID)
 	writeJSONError(w, code, msg)
 }
 
@@ -103,7 +106,7 @@ func (s *Server) requireUploader(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.URL.Path == "/api/apps" {
 			u, err := s.httpUser(r)
 			if err != nil || !s.refactorAllowed(u.Role) {
-				s.httpDeny(w, u, err, "uploads need an admin or "+strings.Join(s.cfg.Router.RefactorRoles, " or ")+" user")
+				s.httpDeny(w, r, u, err, "uploads need an "+strings.Join(append([]string{router.RoleAdmin}, s.cfg.Router.RefactorRoles...), " or ")+" user")
 				return
 			}
 		}
@@ -118,7 +121,7 @@ func (s *Server) requireAdmin(need string, next http.Handler) http.Handler {
 		if !fromLoopback(r) {
 			u, err := s.httpUser(r)
 			if err != nil || u.Role != router.RoleAdmin {
-				s.httpDeny(w, u, err, need+" needs an admin user from hosts other than the server's own")
+				s.httpDeny(w, r, u, err, need+" needs an admin user from hosts other than the server's own")
 				return
 			}
 		}

@@ -41,9 +41,9 @@ type Server struct {
 	ready   chan struct{} // closed once the server manager serves
 	health  *health
 	metrics *metrics
-	work    *workLog // SDK work, rate-bounded
-	pool    *pool    // live instances, for the admin page
-	history *history // recent stats samples, for the admin page's charts
+	work    *workLog      // SDK work, rate-bounded
+	pool    *pool         // live instances, for the admin page
+	charts  *chartHistory // recent stats samples, for the admin page's charts
 	start   time.Time
 
 	mu         sync.Mutex // guards the fields below
@@ -87,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.work = newWorkLog(s.log.With("part", "work"))
 	s.pool = newPool()
-	s.history = newHistory(120)
+	s.charts = newChartHistory(120)
 	s.stats = newStatsPublisher(s, newSampler(s.runtimeCounts))
 	return s, nil
 }

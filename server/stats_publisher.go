@@ -125,7 +125,7 @@ func (p *statsPublisher) take(ctx context.Context) Stats {
 	p.mu.Lock()
 	p.last, p.have = st, true
 	p.mu.Unlock()
-	p.s.history.add(st, p.s.metrics.finished.Load())
+	p.s.charts.add(st, p.s.metrics.finished.Load())
 	return st
 }
 

@@ -18,16 +18,16 @@ type point struct {
 	Finished int64 // calls finished since the start
 }
 
-// history keeps the last samples of the stats sampler, oldest first.
-type history struct {
+// chartHistory keeps the last samples of the stats sampler, oldest first.
+type chartHistory struct {
 	mu   sync.Mutex // guards buf
 	buf  []point
 	size int
 }
 
-func newHistory(size int) *history { return &history{size: size} }
+func newChartHistory(size int) *chartHistory { return &chartHistory{size: size} }
 
-func (h *history) add(st Stats, finished int64) {
+func (h *chartHistory) add(st Stats, finished int64) {
 	if h == nil {
 		return
 	}
@@ -39,14 +39,14 @@ func (h *history) add(st Stats, finished int64) {
 	}
 }
 
-func (h *history) samples() []point {
+func (h *chartHistory) samples() []point {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]point(nil), h.buf...)
 }
 
 // series are the charts' values: CPU percent, queue length and calls per second.
-func (h *history) series() (cpu, queue, rate []float64) {
+func (h *chartHistory) series() (cpu, queue, rate []float64) {
 	ss := h.samples()
 	for i, s := range ss {
 		cpu = append(cpu, s.CPU)
@@ -82,13 +82,15 @@ func sparkline(title, unit string, values []float64, top float64) template.HTML 
 		fmt.Fprintf(&pts, "%.1f,%.1f ", x, h-2-(h-4)*v/top)
 	}
 	last := "–"
+	dot := ""
 	if n > 0 {
 		last = human(values[n-1]) + unit
+		dot = fmt.Sprintf(`<circle cx="%.1f" cy="%.1f" r="2" fill="#2b6cb0"/>`, w, h-2-(h-4)*values[n-1]/top)
 	}
 	return template.HTML(fmt.Sprintf(`<figure class="chart"><figcaption>%s <b>%s</b></figcaption>`+
 		`<svg viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="%s">`+
-		`<rect width="100%%" height="100%%" fill="#f4f6f8"/><polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="%s"/></svg></figure>`,
-		template.HTMLEscapeString(title), template.HTMLEscapeString(last), w, h, w, h, template.HTMLEscapeString(title), strings.TrimSpace(pts.String())))
+		`<rect width="100%%" height="100%%" fill="#f4f6f8"/><polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="%s"/>%s</svg></figure>`,
+		template.HTMLEscapeString(title), template.HTMLEscapeString(last), w, h, w, h, template.HTMLEscapeString(title), strings.TrimSpace(pts.String()), dot))
 }
 
 // human rounds a number for people: 0.123 → "0.12", 12.34 → "12.3", 1234.5 → "1,235".
