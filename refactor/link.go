@@ -199,7 +199,7 @@ func (l *linker) translate(ctx context.Context, apk []byte, classes []string) ([
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
 		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s", ErrLink, err, strings.TrimSpace(logs.buf.String()))
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
 	}
 	st, err := os.Stat(out)
 	if err != nil {
@@ -235,7 +235,7 @@ func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
 		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s", ErrLink, err, strings.TrimSpace(logs.buf.String()))
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
 	}
 	st, err := os.Stat(out)
 	if err != nil {

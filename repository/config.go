@@ -27,6 +27,9 @@ type Config struct {
 	ExecutionFlushInterval time.Duration `json:"execution_flush_interval"`
 	// ExecutionBatch is the most executions committed in one transaction. Default 256.
 	ExecutionBatch int `json:"execution_batch"`
+	// ObserveCommit, when set, is called after each group commit of recorded executions with
+	// the number of records and how long the commit took (metrics). Default none.
+	ObserveCommit func(records int, took time.Duration) `json:"-"`
 	// Logger receives debug and warning messages. Default: discard.
 	Logger *slog.Logger `json:"-"`
 }

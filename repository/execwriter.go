@@ -161,6 +161,10 @@ func (w *execWriter) commitAll() {
 func (w *execWriter) commit(batch []Execution) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if obs := w.d.cfg.ObserveCommit; obs != nil {
+		start := time.Now()
+		defer func() { obs(len(batch), time.Since(start)) }()
+	}
 	err := w.d.InsertExecutions(ctx, batch)
 	if err == nil {
 		return

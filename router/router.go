@@ -22,7 +22,8 @@ type Router struct {
 	nx    nxrouter.Router
 	ws    *wsHandler
 	authz *authorizer
-	match *nxclient.Client // answers api.ProcRegistrationMatch
+	match *nxclient.Client // answers api.ProcRegistrationMatch and api.ProcUnavailable
+	gate  *gate            // readiness and message counters, shared with the authorizer
 
 	mu        sync.Mutex // guards listeners and closed
 	listeners []*limitListener
@@ -45,6 +46,7 @@ func New(cfg Config) (*Router, error) {
 	if !cfg.DisableAnonymous {
 		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
 	}
+	g := newGate()
 	realm := &nxrouter.RealmConfig{
 		URI:            wamp.URI(cfg.Realm),
 		StrictURI:      false, // task FQCNs contain capitals
@@ -52,13 +54,13 @@ func New(cfg Config) (*Router, error) {
 		AllowDisclose:  true,
 		Authenticators: authenticators,
 	}
-	authz := newAuthorizer(cfg.RefactorRoles)
+	authz := newAuthorizer(cfg.RefactorRoles, g)
 	realm.Authorizer = authz
 	nx, err := nxrouter.NewRouter(&nxrouter.Config{RealmConfigs: []*nxrouter.RealmConfig{realm}}, stdLogger{log})
 	if err != nil {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
-	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz}
+	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz, gate: g}
 	log.Debug("connection limits", "max_connections", cfg.MaxConnections,
 		"max_connections_per_addr", cfg.MaxConnectionsPerAddr, "handshake_timeout", cfg.HandshakeTimeout)
 	r.ws = newWSHandler(r)
@@ -118,6 +120,10 @@ func (r *Router) startMatchCallee() error {
 	if err := c.Register(api.ProcRegistrationMatch, handler, nil); err != nil {
 		_ = c.Close()
 		return fmt.Errorf("register %s: %w", api.ProcRegistrationMatch, err)
+	}
+	if err := r.registerUnavailable(c); err != nil {
+		_ = c.Close()
+		return fmt.Errorf("register %s: %w", api.ProcUnavailable, err)
 	}
 	r.match = c
 	return nil

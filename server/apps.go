@@ -8,14 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
@@ -205,29 +203,11 @@ func refactorError(err error) error {
 // rule): HTTP Basic (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
 // Without an embedded router there is no HTTP API and nobody is admitted.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	if s.router == nil {
+	u, err := s.httpUser(r)
+	if err != nil || !s.refactorAllowed(u.Role) {
 		return "", false
 	}
-	allowed := func(role string) bool { return s.router.MayRefactor(role) }
-	match := func(u router.User, secret string) bool {
-		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
-	}
-	if id, secret, ok := r.BasicAuth(); ok {
-		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed(u.Role) {
-				return u.AuthID, true
-			}
-		}
-		return "", false
-	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed(u.Role) {
-				return u.AuthID, true
-			}
-		}
-	}
-	return "", false
+	return u.AuthID, true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

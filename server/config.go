@@ -14,6 +14,8 @@ import (
 )
 
 // Config configures mamoc-server. The zero value of each field means its default.
+// LoadConfig fills it from flags, MAMOC_* variables and a JSON file; settings (settings.go)
+// lists every field once with its flag or file key.
 type Config struct {
 	// DataDir holds the repository (SQLite database and blobs). Default "mamoc-data".
 	DataDir string `json:"data_dir"`
@@ -53,6 +55,9 @@ type Config struct {
 	MaxSourceBytes int `json:"max_source_bytes"`
 	// MaxResourceBytes bounds one resource (receive_file, mamoc.resource.put). Default 64 MiB.
 	MaxResourceBytes int64 `json:"max_resource_bytes"`
+	// RefactorRegisterLibraries registers the procedures of an uploaded APK's bundled libraries
+	// too, not only of the app's own code. Default false.
+	RefactorRegisterLibraries bool `json:"refactor_register_libraries"`
 	// Router configures the embedded router.
 	Router router.Config `json:"router"`
 	// Runtime configures the unikernel runtime: driver, pool sizes, per-task limits.

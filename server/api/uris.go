@@ -40,6 +40,9 @@ const (
 	// instead of nexus's 0 when nothing matches (MAMoC's phones test for null); the router
 	// sends a phone's wamp.registration.match there.
 	ProcRegistrationMatch = "mamoc.meta.registration_match"
+	// ProcUnavailable answers, while the node starts, every CALL a remote session makes outside
+	// wamp.*: the router sends such calls there, and it answers ErrUnavailable.
+	ProcUnavailable = "mamoc.meta.unavailable"
 )
 
 // Prefixes of procedure names.
@@ -73,8 +76,14 @@ const (
 	ErrNotOffloadable = "mamoc.error.not_offloadable"
 	// ErrBusy is a full queue, answered at once.
 	ErrBusy = "mamoc.error.busy"
+	// ErrUnavailable is a call before the node is ready to run tasks (opening its repository,
+	// building its base image, starting its runtime); kwargs {reason}. Retry shortly.
+	ErrUnavailable = "mamoc.error.unavailable"
 	// ErrInternal is any other failure of the server.
 	ErrInternal = "mamoc.error.internal"
 	// ErrCanceled is WAMP's: the call was cancelled and its task killed.
 	ErrCanceled = string(wamp.ErrCanceled)
+	// ErrPayloadSizeExceeded answers a CALL (or a RESULT the caller's transport cannot carry)
+	// whose message exceeds the transport's size limit, as autobahn and Crossbar name it.
+	ErrPayloadSizeExceeded = "wamp.error.payload_size_exceeded"
 )
