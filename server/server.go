@@ -397,13 +397,14 @@ func (s *Server) openBackends(ctx context.Context) error {
 
 // startManager registers the server manager's procedures and subscriptions on sess.
 func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error {
-	if err := s.stats.register(sess); err != nil {
+	meta := newMetaEvents(sess)
+	if err := s.stats.register(sess, meta); err != nil {
 		return err
 	}
 	if err := s.apps.register(sess); err != nil {
 		return err
 	}
-	if err := s.off.start(ctx, sess); err != nil {
+	if err := s.off.start(ctx, sess, meta); err != nil {
 		return err
 	}
 	n, err := s.off.restoreApps(ctx, refactorStore{s.repo})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -202,9 +203,17 @@ func buildInto(ctx context.Context, tmp, jdk string) error {
 	// AppCDS: archive the agent's classes (already verified) on top of the default archive. The class
 	// path is relative (agent/agent.jar, the guest runs in /) so the archive matches inside the sandbox.
 	warm := filepath.Join(tmp, "warmup.bin")
+	// The warm-up runs the invoke path too (a JDK method, no app classes), so its classes are archived.
 	var frames []byte
-	for _, op := range []byte{opPing, opStats, opExit} {
-		frames = append(frames, 0, 0, 0, 1, op)
+	warmCall := request(opInvoke).str("warm").str("java.lang.Integer").str("valueOf").i32(0)
+	if err := warmCall.value([]any{41}); err != nil {
+		return err
+	}
+	warmCall.i64(1 << 10)
+	for i, w := range []*wbuf{request(opPing), request(opStats), request(opLoad).str("warm").i32(0), warmCall, request(opExit)} {
+		binary.BigEndian.PutUint32(w.b[0:4], uint32(len(w.b)-4))
+		binary.BigEndian.PutUint32(w.b[5:9], uint32(i+1))
+		frames = append(frames, w.b...)
 	}
 	if err := os.WriteFile(warm, frames, 0o644); err != nil {
 		return err

@@ -18,7 +18,7 @@ func TestConfigValidate(t *testing.T) {
 		ok   bool
 	}{
 		{"defaults", unikernel.Config{}, true},
-		{"concurrency above instances", unikernel.Config{MaxConcurrent: 9, MaxInstances: 8}, false},
+		{"concurrency above instances", unikernel.Config{MaxConcurrent: 33, MaxInstances: 8, InstanceConcurrency: 4}, false},
 		{"min warm above per app", unikernel.Config{MinWarm: 3, MaxPerApp: 2}, false},
 		{"limits above max", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 2048}}, false},
 		{"tiny memory", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 16}}, false},
@@ -127,7 +127,7 @@ func TestBusyQueue(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	store := &unikerneltest.Store{}
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
-		MinWarm: 1, MaxPerApp: 2, IdleTimeout: 300 * time.Millisecond}, store)
+		MinWarm: 1, MaxPerApp: 2, InstanceConcurrency: 1, IdleTimeout: 300 * time.Millisecond}, store)
 	art := unikerneltest.Compile(t, rt, "idle")
 	var wg sync.WaitGroup
 	ids := make([]string, 2)
@@ -259,5 +259,60 @@ func TestCloseDuringCall(t *testing.T) {
 	}
 	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
 		t.Errorf("Invoke after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestSharedInstance runs four calls of one app at once in one instance (MaxPerApp 1): a call
+// past its wall time is canceled in the agent while the others finish with their own output.
+func TestSharedInstance(t *testing.T) {
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
+		MinWarm: 1, MaxPerApp: 1, InstanceConcurrency: 4}, nil)
+	art := unikerneltest.Compile(t, rt, "shared")
+	ctx := context.Background()
+	if _, err := rt.Invoke(ctx, unikernel.Call{App: "shared", Artifact: art, Class: "demo.Void", Args: []any{1}}); err != nil {
+		t.Fatal(err)
+	}
+	calls := []struct {
+		name       string
+		call       unikernel.Call
+		wantErr    error
+		wantStdout string
+	}{
+		{"sleep", unikernel.Call{Class: "demo.Sleep", Args: []any{800}}, nil, ""},
+		{"loop past its wall time", unikernel.Call{Class: "demo.Loop", Limits: unikernel.Limits{WallTime: 300 * time.Millisecond}}, unikernel.ErrTimeout, ""},
+		{"print", unikernel.Call{Class: "demo.Void", Args: []any{2}}, nil, "ran\n"},
+		{"sleep again", unikernel.Call{Class: "demo.Sleep", Args: []any{600}}, nil, ""},
+	}
+	results := make([]unikernel.Result, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, tc := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := tc.call
+			c.App, c.Artifact = "shared", art
+			results[i], errs[i] = rt.Invoke(ctx, c)
+		}()
+	}
+	wg.Wait()
+	for i, tc := range calls {
+		if !errors.Is(errs[i], tc.wantErr) || (tc.wantErr == nil && errs[i] != nil) {
+			t.Errorf("%s: Invoke = %v, want %v", tc.name, errs[i], tc.wantErr)
+		}
+		if results[i].Stdout != tc.wantStdout {
+			t.Errorf("%s: Stdout = %q, want %q", tc.name, results[i].Stdout, tc.wantStdout)
+		}
+		if results[i].Instance != results[0].Instance {
+			t.Errorf("%s ran in %s, want the one instance %s", tc.name, results[i].Instance, results[0].Instance)
+		}
+	}
+	// the instance that hosted the canceled call is renewed once its other calls ended
+	deadline := time.Now().Add(10 * time.Second)
+	for rt.Stats().Stopped[unikernel.StopBreach] == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := rt.Stats(); s.Stopped[unikernel.StopBreach] != 1 {
+		t.Errorf("Stats().Stopped = %v, want one breach", s.Stopped)
 	}
 }

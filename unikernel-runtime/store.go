@@ -47,6 +47,9 @@ func (rt *Runtime) record(in *instance) {
 	rt.recordLocked(in)
 }
 
+// storeInterval is the longest an instance record waits for the store.
+const storeInterval = 200 * time.Millisecond
+
 // storeWriter applies instance records to the InstanceStore from one goroutine, coalescing
 // updates per instance, so calls never wait for the repository.
 type storeWriter struct {
@@ -86,11 +89,17 @@ func (sw *storeWriter) loop() {
 	for {
 		select {
 		case <-sw.kick:
-			sw.flush()
 		case <-sw.done:
 			sw.flush()
 			return
 		}
+		// Batch: an instance's state changes with every call; the store sees the latest at most
+		// every storeInterval.
+		select {
+		case <-time.After(storeInterval):
+		case <-sw.done:
+		}
+		sw.flush()
 	}
 }
 

@@ -48,7 +48,7 @@ func median(d []time.Duration) time.Duration {
 }
 
 func ping(rw io.ReadWriter) error {
-	if _, err := rw.Write([]byte{0, 0, 0, 1, 1}); err != nil {
+	if _, err := rw.Write([]byte{0, 0, 0, 5, 1, 0, 0, 0, 1}); err != nil { // ping, id 1
 		return err
 	}
 	var hdr [4]byte
