@@ -64,7 +64,8 @@ func TestFingerprintWithoutRunsc(t *testing.T) {
 		t.Errorf("Fingerprint() = %+v, want undetected with how to install runsc", fp)
 	}
 	cancel()
-	for range fps { // the refresher stops with ctx
+	if _, open := <-fps; open { // the refresher stops with ctx and closes the channel
+		t.Errorf("Fingerprint channel still open after cancel")
 	}
 }
 
