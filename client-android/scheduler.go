@@ -361,7 +361,7 @@ func (s *scheduler) breakdown(d decision.Decision, n int) ([]SiteShare, int) {
 	}
 	var out []SiteShare
 	for _, w := range s.workers {
-		if w.share.Chunks == 0 && w.share.Failures == 0 {
+		if w.share.Chunks == 0 && w.share.Failures == 0 && !w.split {
 			continue
 		}
 		sh := w.share

@@ -1,0 +1,340 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	client "github.com/mamoc-go/mamoc/client-android"
+	"github.com/mamoc-go/mamoc/server"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+// testSite is one in-process mamoc-server for the multisite tests.
+type testSite struct {
+	t      *testing.T
+	name   string
+	cfg    server.Config
+	srv    *server.Server
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+// startSite starts a server named name on 127.0.0.1 (addr "" picks a port); mod adjusts its config.
+func startSite(t *testing.T, name, addr, dataDir string, mod func(*server.Config)) *testSite {
+	t.Helper()
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	cfg := server.Config{DataDir: dataDir, Listen: addr, RawSocketListen: "off", StatsInterval: time.Second, ServerID: name,
+		ShutdownTimeout: time.Millisecond,
+		Runtime:         unikernel.Config{MaxInstances: 3, MaxConcurrent: 2, MaxPerApp: 2, MinWarm: -1, Spare: 0},
+		Logger:          slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s := &testSite{t: t, name: name, cfg: cfg, done: make(chan error, 1)}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatalf("server.New(%s): %v", name, err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatalf("Listen(%s): %v", name, err)
+	}
+	s.srv = srv
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() { s.done <- srv.Run(ctx) }()
+	select {
+	case <-srv.Ready():
+	case err := <-s.done:
+		t.Fatalf("site %s: Run = %v before ready", name, err)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("site %s not ready within 2 minutes", name)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// url is the site's WebSocket URL.
+func (s *testSite) url() string { return "ws://" + s.srv.Addr().String() + "/ws" }
+
+// stop stops the server, cancelling its running tasks; it is safe to call more than once.
+func (s *testSite) stop() {
+	s.once.Do(func() {
+		s.cancel()
+		if err := <-s.done; !errors.Is(err, server.ErrServerClosed) {
+			s.t.Errorf("site %s: Run = %v, want ErrServerClosed", s.name, err)
+		}
+		_ = s.srv.Close()
+	})
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// newMulti returns a Multi with sites, connected.
+func newMulti(t *testing.T, sites ...*testSite) *client.Multi {
+	t.Helper()
+	m, err := client.NewMulti(client.MultiConfig{ReconnectMin: 50 * time.Millisecond, ReconnectMax: 500 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for _, s := range sites {
+		if err := m.AddSite(ctx, client.SiteConfig{Name: s.name, URL: s.url()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// countPrimes is the local runner of Primes: the primes in [params[0], params[1]).
+func countPrimes(_ context.Context, params []any, _ []byte) (string, error) {
+	from, to := toInt(params[0]), toInt(params[1])
+	n := 0
+	for x := max(from, 2); x < to; x++ {
+		prime := true
+		for d := 2; d*d <= x; d++ {
+			if x%d == 0 {
+				prime = false
+				break
+			}
+		}
+		if prime {
+			n++
+		}
+	}
+	return fmt.Sprint(n), nil
+}
+
+func toInt(v any) int {
+	switch x := v.(type) {
+	case int:
+		return x
+	case int64:
+		return int(x)
+	}
+	panic(fmt.Sprintf("param %T", v))
+}
+
+func shareOf(res client.JobResult, site string) client.SiteShare {
+	for _, s := range res.Shares {
+		if s.Site == site {
+			return s
+		}
+	}
+	return client.SiteShare{}
+}
+
+// TestMultisiteSplit: range and line splits across sites give exactly the single-site answer, and
+// a small task stays on one site once its time is known.
+func TestMultisiteSplit(t *testing.T) {
+	a := startSite(t, "a", "", "", nil)
+	b := startSite(t, "b", "", "", nil)
+	m := newMulti(t, a, b)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	primes := readFile(t, "testdata/Primes.java")
+	text := strings.Repeat(readFile(t, "../examples/testdata/small.txt"), 20)
+
+	for _, tc := range []struct {
+		name   string
+		job    client.Job
+		output string
+	}{
+		{"range", client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 600_000}}, "49098"},
+		{"auto range", client.Job{Source: primes, Params: []any{100, 300_000}}, ""},
+		{"lines", client.Job{Source: readFile(t, "../examples/kmp/KMP.java"), Params: []any{"the"}, Resource: []byte(text), Split: client.Split{Mode: client.SplitLines}, Merge: client.MergeSum}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			single := tc.job
+			single.Split = client.Split{Mode: client.SplitNone}
+			if tc.job.Split.Mode == client.SplitRange {
+				single.Params = append(single.Params, tc.job.Split.From, tc.job.Split.To)
+			}
+			want, err := m.Run(ctx, single)
+			if err != nil || len(want.Shares) != 1 {
+				t.Fatalf("Run(%s, split none) = %+v, %v; want one site", tc.name, want, err)
+			}
+			if tc.output != "" && want.Output != tc.output {
+				t.Fatalf("Run(%s, split none) = %q, want %q", tc.name, want.Output, tc.output)
+			}
+			got, err := m.Run(ctx, tc.job)
+			if err != nil {
+				t.Fatalf("Run(%s) = %v", tc.name, err)
+			}
+			if got.Output != want.Output {
+				t.Errorf("Run(%s) output = %q, want the single-site %q", tc.name, got.Output, want.Output)
+			}
+			if len(got.Shares) != 2 || got.Chunks < 3 || got.Failovers != 0 {
+				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want both sites, ≥ 3 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers)
+			}
+		})
+	}
+
+	t.Run("small task stays on one site", func(t *testing.T) {
+		job := client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 2000}}
+		for i := range 3 {
+			res, err := m.Run(ctx, job)
+			if err != nil || res.Output != "303" {
+				t.Fatalf("Run #%d = %+v, %v; want 303", i, res, err)
+			}
+			if i > 0 && (len(res.Shares) != 1 || res.Chunks != 1) {
+				t.Errorf("Run #%d = %d chunks on %+v, want one chunk on one site (%s)", i, res.Chunks, res.Shares, res.Decision.Reason)
+			}
+		}
+	})
+}
+
+// TestMultisiteSlowSite: a site with a fifth of a core gets less of the work.
+func TestMultisiteSlowSite(t *testing.T) {
+	fast := startSite(t, "fast", "", "", nil)
+	slow := startSite(t, "slow", "", "", func(c *server.Config) { c.Runtime.InstanceCPUs = 0.2 })
+	m := newMulti(t, fast, slow)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	res, err := m.Run(ctx, client.Job{Source: readFile(t, "testdata/Primes.java"), Split: client.Split{Mode: client.SplitRange, From: 0, To: 1_500_000}})
+	if err != nil || res.Output != "114155" {
+		t.Fatalf("Run = %+v, %v; want 114155", res, err)
+	}
+	if f, s := shareOf(res, "fast"), shareOf(res, "slow"); !(s.Share < f.Share) {
+		t.Errorf("shares fast %+v, slow %+v; want the slow site to do less", f, s)
+	}
+}
+
+// TestMultisiteFailover: a site killed in the middle of a job: its chunks run elsewhere and the
+// output is right.
+func TestMultisiteFailover(t *testing.T) {
+	a := startSite(t, "a", "", "", nil)
+	b := startSite(t, "b", "", "", nil)
+	m := newMulti(t, a, b)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	var kill sync.Once
+	killed := make(chan struct{})
+	res, err := m.Run(ctx, client.Job{Source: readFile(t, "testdata/Primes.java"), Split: client.Split{Mode: client.SplitRange, From: 0, To: 1_500_000},
+		Progress: func(done, total int) {
+			kill.Do(func() { go func() { b.stop(); close(killed) }() })
+		}})
+	<-killed
+	if err != nil || res.Output != "114155" {
+		t.Fatalf("Run with b killed = %+v, %v; want 114155", res, err)
+	}
+	if res.Failovers < 1 || shareOf(res, "b").Failures < 1 {
+		t.Errorf("Run with b killed: %d failovers, shares %+v; want ≥ 1 failover and a failure on b", res.Failovers, res.Shares)
+	}
+	t.Logf("failover: %d chunks, %d failovers, shares %+v", res.Chunks, res.Failovers, res.Shares)
+}
+
+// TestMultisiteAllDown: with every site down a job fails with ErrNoSite, or runs on the phone
+// when it has a local runner.
+func TestMultisiteAllDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "ws://" + ln.Addr().String() + "/ws"
+	_ = ln.Close()
+	m, err := client.NewMulti(client.MultiConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close() }()
+	actx, acancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	if err := m.AddSite(actx, client.SiteConfig{Name: "gone", URL: url}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("AddSite(down) = %v, want a deadline error", err)
+	}
+	acancel()
+	job := client.Job{Source: readFile(t, "testdata/Primes.java"), Split: client.Split{Mode: client.SplitRange, From: 0, To: 2000}}
+	_, err = m.Run(t.Context(), job)
+	if je, ok := errors.AsType[*client.JobError](err); !errors.Is(err, client.ErrNoSite) || !ok {
+		t.Errorf("Run with every site down = %v (%T), want a JobError with ErrNoSite", err, je)
+	}
+	job.Local = countPrimes
+	res, err := m.Run(t.Context(), job)
+	if err != nil || res.Output != "303" || shareOf(res, "local").Chunks < 1 {
+		t.Errorf("Run with every site down and a local runner = %+v, %v; want 303 from local", res, err)
+	}
+}
+
+// TestMultisiteDeadline: a job past its deadline fails with ErrDeadline and the breakdown.
+func TestMultisiteDeadline(t *testing.T) {
+	a := startSite(t, "a", "", "", nil)
+	m := newMulti(t, a)
+	job := client.Job{Source: readFile(t, "testdata/Primes.java"), Params: []any{0, 100}, Split: client.Split{Mode: client.SplitNone}}
+	if _, err := m.Run(t.Context(), job); err != nil { // deploys
+		t.Fatal(err)
+	}
+	job.Params, job.Timeout = []any{0, 50_000_000}, 3*time.Second
+	start := time.Now()
+	res, err := m.Run(t.Context(), job)
+	je, ok := errors.AsType[*client.JobError](err)
+	if !errors.Is(err, client.ErrDeadline) || !errors.Is(err, client.ErrTimeout) || !ok {
+		t.Fatalf("Run past its deadline = %+v, %v; want a JobError with ErrDeadline", res, err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("Run past a 3 s deadline returned after %s", took)
+	}
+	if len(je.Result.Shares) != 1 || je.Result.Shares[0].Site != "a" || je.Result.Decision.Target != "a" {
+		t.Errorf("deadline breakdown = %+v, want site a with its decision", je.Result)
+	}
+}
+
+// TestMultisiteReconnect: a site restarted on the same address is reconnected by the SDK and the
+// next job runs on it.
+func TestMultisiteReconnect(t *testing.T) {
+	data := t.TempDir()
+	a := startSite(t, "a", "", data, nil)
+	addr := a.srv.Addr().String()
+	m := newMulti(t, a)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	job := client.Job{Source: readFile(t, "testdata/Primes.java"), Params: []any{0, 2000}, Split: client.Split{Mode: client.SplitNone}}
+	if res, err := m.Run(ctx, job); err != nil || res.Output != "303" {
+		t.Fatalf("Run before restart = %+v, %v", res, err)
+	}
+	a.stop()
+	if _, err := m.Run(ctx, job); !errors.Is(err, client.ErrNoSite) {
+		t.Errorf("Run while the only site is down = %v, want ErrNoSite", err)
+	}
+	startSite(t, "a", addr, data, nil)
+	deadline := time.Now().Add(time.Minute)
+	for !m.Sites()[0].Connected {
+		if time.Now().After(deadline) {
+			t.Fatal("site a not reconnected within a minute of its restart")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := m.Run(ctx, job)
+	if err != nil || res.Output != "303" || shareOf(res, "a").Chunks != 1 {
+		t.Errorf("Run after restart = %+v, %v; want 303 on a", res, err)
+	}
+}
