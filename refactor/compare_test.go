@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/refactor"
 )
 
@@ -26,7 +27,7 @@ func TestAndroguardComparison(t *testing.T) {
 		t.Skip("set MAMOC_COMPARE=1 to compare with androguard")
 	}
 	requireTools(t, "androguard")
-	dir := corpusDir(t)
+	dir := apktest.Dir(t)
 	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
 	sort.Strings(apks)
 	args := append([]string{"scripts/androguard_classes.py", "rules.txt"}, apks...)
@@ -194,7 +195,7 @@ func uploadToRPC(t *testing.T, apks []string) map[string]time.Duration {
 
 // BenchmarkAnalyze measures refactor.Analyze (unpack, manifest, DEX, graph, verdicts) per corpus APK.
 func BenchmarkAnalyze(b *testing.B) {
-	dir := corpusDir(b)
+	dir := apktest.Dir(b)
 	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
 	for _, p := range apks {
 		data := readFile(b, p)

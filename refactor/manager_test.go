@@ -23,6 +23,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/refactor"
 )
 
@@ -369,7 +370,7 @@ func TestHTTPErrors(t *testing.T) {
 func TestCorpusJobs(t *testing.T) {
 	leakCheck(t)
 	requireTools(t, "enjarify", "javac", "java")
-	dir := corpusDir(t)
+	dir := apktest.Dir(t)
 	apks, _ := filepath.Glob(filepath.Join(dir, "*.apk"))
 	if len(apks) == 0 {
 		t.Fatalf("no APKs in %s", dir)
@@ -458,7 +459,7 @@ func (r *multiRegistrar) RegisterProcedures(_ context.Context, app refactor.AppI
 func TestCloseDuringJob(t *testing.T) {
 	leakCheck(t)
 	requireTools(t, "enjarify")
-	apk := readFile(t, filepath.Join(corpusDir(t), "app-prod-debug.apk"))
+	apk := readFile(t, filepath.Join(apktest.Dir(t), "app-prod-debug.apk"))
 	store := refactor.NewMemStore()
 	m, err := refactor.New(refactor.Config{Logger: testLogger(t), Store: store})
 	if err != nil {

@@ -15,23 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/refactor"
 )
-
-// corpusDir is the shared APK corpus (MAMOC_APK_CORPUS overrides it).
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("MAMOC_APK_CORPUS"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs(filepath.Join("..", "..", "shared", "corpus", "apk"))
-	for _, c := range []string{d, "/work/shared/corpus/apk"} {
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
-	}
-	t.Skipf("APK corpus not found at %s or /work/shared/corpus/apk (set MAMOC_APK_CORPUS)", d)
-	return ""
-}
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -43,7 +29,7 @@ func readFile(t testing.TB, path string) []byte {
 }
 
 func TestCorpusCompletes(t *testing.T) {
-	dir := corpusDir(t)
+	dir := apktest.Dir(t)
 	tests := []struct {
 		apk         string
 		pkg         string // "" = no manifest

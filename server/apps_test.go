@@ -9,33 +9,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/server"
 )
-
-// corpusAPK reads an APK of the shared corpus: $MAMOC_APK_CORPUS, else ../shared/corpus/apk
-// beside the repository, else /work/shared/corpus/apk.
-func corpusAPK(t *testing.T, name string) []byte {
-	t.Helper()
-	dirs := []string{os.Getenv("MAMOC_APK_CORPUS"), filepath.Join("..", "..", "shared", "corpus", "apk"), "/work/shared/corpus/apk"}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if b, err := os.ReadFile(filepath.Join(d, name)); err == nil {
-			return b
-		}
-	}
-	t.Skipf("APK corpus not found in %v (set MAMOC_APK_CORPUS)", dirs)
-	return nil
-}
 
 // waitJob polls GET /api/jobs/ID until the job ends and returns it.
 func waitJob(t *testing.T, base, id string) map[string]any {
@@ -67,7 +49,7 @@ func waitJob(t *testing.T, base, id string) map[string]any {
 func TestRefactoredAppRuns(t *testing.T) {
 	srv := offloadServer(t, nil)
 	base := "http://" + srv.Addr().String()
-	apk := corpusAPK(t, "TestActivity.apk")
+	apk := apktest.Read(t, "TestActivity.apk")
 
 	// Uploads need a refactor role.
 	resp, err := http.Post(base+"/api/apps", "application/vnd.android.package-archive", bytes.NewReader(apk))
@@ -140,7 +122,7 @@ func TestRefactoredAppRuns(t *testing.T) {
 	if err := phone.SubscribeChan(server.TopicJobProgress, events, nil); err != nil {
 		t.Fatal(err)
 	}
-	res, err = edge.Call(ctx, server.ProcAppUpload, nil, wamp.List{corpusAPK(t, "TC-debug.apk")}, nil, nil)
+	res, err = edge.Call(ctx, server.ProcAppUpload, nil, wamp.List{apktest.Read(t, "TC-debug.apk")}, nil, nil)
 	if err != nil {
 		t.Fatalf("upload TC-debug.apk: %v", err)
 	}

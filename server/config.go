@@ -57,10 +57,11 @@ type Config struct {
 	Router router.Config `json:"router"`
 	// Runtime configures the unikernel runtime: driver, pool sizes, per-task limits.
 	Runtime unikernel.Config `json:"runtime"`
+	// LogLevel is the level of the log mamoc-server's main writes to stderr (it builds Logger
+	// from it). Default info.
+	LogLevel slog.Level `json:"log_level"`
 	// Logger receives the server's log. Default: discard.
 	Logger *slog.Logger `json:"-"`
-
-	logLevel slog.Level // from --log-level, used by main to build Logger
 }
 
 func (c *Config) setDefaults() {

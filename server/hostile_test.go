@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +20,21 @@ func hostileTask(class, body string) string {
 	return "package uk.test.hostile;\n\npublic class " + class + " {\n    public " + class + "() {}\n\n    public String run() throws Exception {\n" + body + "\n    }\n}\n"
 }
 
-// TestHostileTasksThroughServer sends hostile tasks through the whole server: each gets a
-// clear WAMP error, and a normal task runs right after on the same server.
+// TestHostileTasksThroughServer sends hostile tasks through the whole server, on each unikernel
+// driver: each gets a clear WAMP error, and a normal task runs right after on the same server.
 func TestHostileTasksThroughServer(t *testing.T) {
-	srv := offloadServer(t, nil)
+	for _, driver := range []string{"process", "gvisor"} {
+		t.Run(driver, func(t *testing.T) { testHostileTasksThroughServer(t, driver) })
+	}
+}
+
+func testHostileTasksThroughServer(t *testing.T, driver string) {
+	if driver == "gvisor" {
+		if _, err := exec.LookPath("runsc"); err != nil || os.Geteuid() != 0 {
+			t.Skip("gvisor needs runsc (.ci/deps/gvisor.sh) and root")
+		}
+	}
+	srv := offloadServer(t, func(c *server.Config) { c.Runtime.Driver = driver })
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")

@@ -12,6 +12,7 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
+	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
 )
@@ -49,7 +50,7 @@ func TestTasksSurviveRestart(t *testing.T) {
 		if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 			t.Fatalf("deploy: %v", err)
 		}
-		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr().String()+"/api/apps", bytes.NewReader(corpusAPK(t, "TestActivity.apk")))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr().String()+"/api/apps", bytes.NewReader(apktest.Read(t, "TestActivity.apk")))
 		req.SetBasicAuth("edge1", "edge-ticket")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -316,7 +316,7 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.rt = rt
 	s.mu.Unlock()
 	fp := rt.Fingerprint()
-	s.log.Info("runtime ready", "health", fp.Health, "isolation", fp.Description)
+	s.log.Info("runtime ready", "driver", s.cfg.Runtime.Driver, "health", fp.Health, "isolation", fp.Description)
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}

@@ -289,7 +289,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mamoc.json")
 	if err := os.WriteFile(file, []byte(`{"data_dir":"from-file","listen":":1","server_id":"file-id","shutdown_timeout":"1m30s",
-		"runtime":{"limits":{"wall_time":"45s"}},
+		"task_timeout":"45s",
 		"router":{"users":[{"authid":"e","role":"edge","ticket":"t"}]}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		{"stats_interval (flag)", cfg.StatsInterval.String(), "7s"},
 		{"users (file)", cfg.Router.Users[0].AuthID, "e"},
 		{"shutdown_timeout (file, Go duration)", cfg.ShutdownTimeout.String(), "1m30s"},
-		{"runtime.limits.wall_time (file, Go duration)", cfg.Runtime.Limits.WallTime.String(), "45s"},
+		{"task_timeout (file, Go duration)", cfg.Runtime.Limits.WallTime.String(), "45s"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {

@@ -19,7 +19,7 @@ const (
 	apiDevice                  // device-bound: refused
 )
 
-// apiRules classifies platform names (from shared/notes/android.md §5). A
+// apiRules classifies Android platform names by how they bind to the device. A
 // leading "=" marks an exact class (or method); the rest are package prefixes.
 // An exact entry wins over a prefix, a longer prefix over a shorter one.
 var apiRules = map[apiClass][]string{

@@ -123,6 +123,12 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// WithDefaults returns a copy of c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 // DefaultImageDir is the default Config.ImageDir: /var/cache/mamoc/images as root, else os.UserCacheDir()/mamoc/images.
 func DefaultImageDir() string {
 	if os.Geteuid() == 0 {

@@ -28,9 +28,31 @@ type DriverCloser interface {
 	Close() error
 }
 
+// AgentChannel is implemented by drivers whose guest reaches the agent's channel somewhere other
+// than fds 3 and 4: the container's stdio (gvisor), a serial line or a socket (a VM). Without it the
+// runtime starts the agent on fds 3 and 4 and TaskHandle.Conn carries the frames either way.
+type AgentChannel interface {
+	// AgentEndpoints returns where, inside the guest, the agent reads requests and writes replies.
+	AgentEndpoints() AgentEndpoints
+}
+
+// AgentEndpoints are guest paths of the agent's channel; "" means the agent's own stdin (In) or stdout (Out).
+type AgentEndpoints struct {
+	In  string
+	Out string
+}
+
+// agentArgv is the agent's command line for drv's guests.
+func agentArgv(im *Image, drv Driver, memMB int) []string {
+	if c, ok := drv.(AgentChannel); ok {
+		return im.AgentArgvAt(memMB, c.AgentEndpoints())
+	}
+	return im.AgentArgv(memMB)
+}
+
 // Capabilities are a driver's static abilities.
 type Capabilities struct {
-	Isolation   string // "namespaces", "vm", "none"
+	Isolation   string // "namespaces", "application-kernel" (gVisor), "vm", "none"
 	MemoryLimit bool   // enforces TaskConfig.MemoryMB outside the guest
 	CPUAccount  bool   // reports CPU usage in InspectTask
 	Network     bool   // the guest can reach the network
@@ -60,7 +82,7 @@ type TaskConfig struct {
 	ID       string
 	App      string
 	RootFS   string   // the image's root file system (read-only inside)
-	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent; it speaks on fds 3 (in) and 4 (out)
+	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent; it speaks on fds 3 (in) and 4 (out), or at the driver's AgentChannel endpoints
 	Env      []string
 	MemoryMB int           // memory limit of the whole instance
 	PidsMax  int           // task (thread) limit

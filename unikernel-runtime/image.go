@@ -39,10 +39,15 @@ type Image struct {
 // The agent reads requests from fd 3 and writes replies to fd 4; drivers must provide both and
 // run it with / of the image as working directory (the class path is relative, for AppCDS).
 func (im *Image) AgentArgv(memMB int) []string {
+	return im.AgentArgvAt(memMB, AgentEndpoints{In: "/proc/self/fd/3", Out: "/proc/self/fd/4"})
+}
+
+// AgentArgvAt is AgentArgv with the agent's channel at ep (see AgentChannel).
+func (im *Image) AgentArgvAt(memMB int, ep AgentEndpoints) []string {
 	heap := memMB * 3 / 5
 	return []string{"/jre/bin/java", "-Xshare:auto", "-XX:SharedArchiveFile=/agent/agent.jsa", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
 		fmt.Sprintf("-Xmx%dm", heap), "-Xss1m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
-		"-XX:-UseContainerSupport", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=/proc/self/fd/3", "-Dmamoc.out=/proc/self/fd/4", "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
+		"-XX:-UseContainerSupport", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=" + ep.In, "-Dmamoc.out=" + ep.Out, "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
 		"-cp", "agent/agent.jar", "mamoc.agent.Agent", "/agent/shims.jar"}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"testing"
 )
 
 var (
@@ -22,8 +21,14 @@ func Register(name string, newDriver func() (Driver, error)) {
 	registry[name] = newDriver
 }
 
-// RegisterForTest registers a driver for the duration of the test, replacing any under that name.
-func RegisterForTest(t testing.TB, name string, newDriver func() (Driver, error)) {
+// RegisterForTest registers a driver for the duration of the test, replacing any under that name,
+// and restores the previous one through t.Cleanup. t is a *testing.T, *testing.B or *testing.F;
+// it is taken as the two methods used so that production code does not import testing.
+func RegisterForTest(t interface {
+	Cleanup(func())
+	Helper()
+}, name string, newDriver func() (Driver, error)) {
+	t.Helper()
 	registryMu.Lock()
 	prev, had := registry[name]
 	registry[name] = newDriver

@@ -4,9 +4,11 @@ package builtin
 
 import (
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/gvisor"
 	"github.com/mamoc-go/mamoc/unikernel-runtime/process"
 )
 
 func init() {
 	unikernel.Register("process", func() (unikernel.Driver, error) { return process.New(process.Config{}) })
+	unikernel.Register("gvisor", func() (unikernel.Driver, error) { return gvisor.New(gvisor.Config{}) })
 }

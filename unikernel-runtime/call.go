@@ -8,6 +8,40 @@ import (
 	"time"
 )
 
+// Call is one task invocation.
+type Call struct {
+	App      string
+	Artifact Artifact
+	// Class is the task's FQCN.
+	Class string
+	// Method "" means the MAMoC shape: construct with Args, then call run(); otherwise a public static method.
+	Method string
+	// ParamTypes optionally declares the Java parameter types ("int", "String", "int[]", FQCNs);
+	// without them the agent picks the public constructor/method by arity and convertibility.
+	ParamTypes []string
+	// Args are JSON-like values: float64/int64/int/string/bool/[]any/[]byte/nil.
+	Args []any
+	// Limits override the configured defaults, bounded by the configured maxima.
+	Limits Limits
+	// Progress, if set, receives progress messages (mamoc.Progress.report in the guest).
+	Progress func(msg string)
+	// Owner is the tenant making the call (an authid, or an anonymous session); the slot queue
+	// shares slots fairly between owners. "" is one anonymous owner.
+	Owner string
+}
+
+// Result is a finished call.
+type Result struct {
+	Output    string        // String.valueOf(return); Arrays.toString for arrays; "" when Void
+	Void      bool          // run() (or the method) returns void
+	JSON      []byte        // the return value as JSON (byte[] as base64), nil when Void
+	ExecTime  time.Duration // measured inside the guest (construct + run)
+	QueueTime time.Duration // waiting for a slot and an instance (includes a cold boot)
+	Instance  string
+	Stdout    string // bounded by Limits.OutputBytes
+	Stderr    string
+}
+
 // Compile compiles Java sources (FQCN → source) inside a sandboxed instance of app with javax.tools.
 // A compile failure is a *CompileError with javac's diagnostics.
 func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]string) (Artifact, error) {
@@ -22,7 +56,8 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 		diags   []Diagnostic
 		ok      bool
 	)
-	_, _, err := rt.withInstance(ctx, app, lim, func(in *instance) (bool, error) {
+	// A compile's owner is its app: compiles of one source share one fair share.
+	_, _, err := rt.withInstance(ctx, app, app, lim, func(in *instance) (bool, error) {
 		var err error
 		classes, diags, ok, err = in.conn.compile(sources)
 		return err != nil, err
@@ -46,7 +81,7 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 	}
 	lim := c.Limits.clamp(rt.cfg.Limits, rt.cfg.MaxLimits)
 	var rep invokeReply
-	id, queued, err := rt.withInstance(ctx, c.App, lim, func(in *instance) (bool, error) {
+	id, queued, err := rt.withInstance(ctx, c.App, c.Owner, lim, func(in *instance) (bool, error) {
 		if in.loaded != c.Artifact.Hash {
 			if err := in.conn.load(c.Artifact); err != nil {
 				return true, fmt.Errorf("load artifact: %w", err)
@@ -91,15 +126,15 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 
 // withInstance runs op on an instance of app under the limits: wall time and cancellation kill
 // the instance; so does CPU time beyond lim.CPUTime. op returns whether the instance must be recycled.
-func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op func(*instance) (bool, error)) (string, time.Duration, error) {
+func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limits, op func(*instance) (bool, error)) (string, time.Duration, error) {
 	t0 := time.Now()
-	if err := rt.acquireSlot(ctx, app); err != nil {
+	if err := rt.acquireSlot(ctx, app, owner); err != nil {
 		return "", time.Since(t0), err
 	}
 	defer func() {
 		rt.mu.Lock()
 		if !rt.closed {
-			rt.release(app)
+			rt.release(app, owner)
 		}
 		rt.mu.Unlock()
 	}()
@@ -111,7 +146,6 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 		return "", time.Since(t0), err
 	}
 	queued := time.Since(t0)
-	rt.record(in, "busy")
 
 	var base time.Duration
 	if u, err := rt.drv.InspectTask(in.id); err == nil {
@@ -166,13 +200,19 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 	mu.Lock()
 	why := reason
 	mu.Unlock()
+	stopWhy := StopBreach // killed above: wall time, caller gone, CPU time
 	var agentErr *agentError
 	if why == nil && opErr != nil && recycle && !errors.As(opErr, &agentErr) {
 		// the instance died by itself: out of memory, System.exit, crash
 		why = rt.crashReason(in, opErr)
+		stopWhy = StopCrash
+		if errors.Is(why, ErrLimit) {
+			stopWhy = StopBreach
+		}
 	}
 	if why != nil {
-		rt.retire(in, why.Error())
+		rt.log.Debug("instance retired", "id", in.id, "why", stopWhy, "err", why)
+		rt.retire(in, stopWhy)
 		rt.mu.Lock()
 		closed := rt.closed
 		rt.mu.Unlock()
@@ -184,15 +224,22 @@ func (rt *Runtime) withInstance(ctx context.Context, app string, lim Limits, op 
 	rt.mu.Lock()
 	in.calls++
 	in.lastUse = time.Now()
-	over := in.calls >= rt.cfg.MaxCallsPerInstance
+	switch {
+	case recycle && opErr != nil:
+		stopWhy = StopCrash // the agent broke the protocol
+	case recycle:
+		stopWhy = StopBreach // the agent reported a limit (memory, output) or an internal error
+	case in.calls >= rt.cfg.MaxCallsPerInstance:
+		stopWhy = StopCalls
+	default:
+		stopWhy = ""
+		if in.state == stateBusy {
+			rt.setState(in, stateIdle)
+		}
+	}
 	rt.mu.Unlock()
-	if recycle || over {
-		rt.retire(in, "recycle")
-	} else {
-		rt.mu.Lock()
-		in.busy = false
-		rt.mu.Unlock()
-		rt.record(in, "idle")
+	if stopWhy != "" {
+		rt.retire(in, stopWhy)
 	}
 	return in.id, queued, opErr
 }
@@ -216,26 +263,4 @@ func (rt *Runtime) crashReason(in *instance, opErr error) error {
 		return fmt.Errorf("instance %s exited (code %d, signal %d) during the task%s: %w", in.id, ex.ExitCode, ex.Signal, tail, ErrCrashed)
 	}
 	return fmt.Errorf("instance %s: %w: %w", in.id, opErr, ErrCrashed)
-}
-
-// retire stops an instance in the background and keeps the app's warm minimum.
-func (rt *Runtime) retire(in *instance, why string) {
-	ok := rt.background(func() {
-		rt.stop(in, why)
-		rt.mu.Lock()
-		warm := rt.bootingBy[in.app]
-		for _, x := range rt.insts {
-			if x.app == in.app {
-				warm++
-			}
-		}
-		want := !rt.closed && warm < rt.cfg.MinWarm && len(rt.insts)+rt.booting < rt.cfg.MaxInstances
-		rt.mu.Unlock()
-		if want {
-			rt.bootAsync(in.app, in.memMB)
-		}
-	})
-	if !ok {
-		rt.stop(in, why)
-	}
 }

@@ -1,0 +1,190 @@
+package gvisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+)
+
+// task is one running sandbox.
+type task struct {
+	id     string
+	d      *Driver
+	cmd    *exec.Cmd // runsc run, attached: the sandbox dies with it
+	bundle string
+	cg     *cgroup
+	done   chan struct{} // closed when runsc run has exited
+	exit   unikernel.ExitResult
+
+	once sync.Once // guards cleanup
+}
+
+// sandboxPid is the host pid of the Sentry, 0 until runsc has written it.
+func (t *task) sandboxPid() int {
+	b, err := os.ReadFile(filepath.Join(t.bundle, "pid"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// kill kills the sandbox; runsc run then tears the container down and exits.
+func (t *task) kill() {
+	if pid := t.sandboxPid(); pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if t.cg != nil {
+		t.cg.killAll()
+	}
+	select {
+	case <-t.done:
+	case <-time.After(2 * time.Second):
+		_ = t.cmd.Process.Kill()
+	}
+}
+
+func (t *task) cleanup() {
+	t.once.Do(func() {
+		// runsc run deletes its state when the container ends; a runsc killed itself cannot.
+		if _, err := os.Stat(filepath.Join(t.d.cfg.StateDir, "runsc")); err == nil {
+			if matches, _ := filepath.Glob(filepath.Join(t.d.cfg.StateDir, "runsc", "*"+t.id+"*")); len(matches) > 0 {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				_ = t.d.runsc(ctx, "delete", "--force", t.id).Run()
+				cancel()
+			}
+		}
+		if t.cg != nil {
+			t.cg.remove()
+		}
+		_ = os.RemoveAll(t.bundle)
+		t.d.mu.Lock()
+		delete(t.d.tasks, t.id)
+		t.d.mu.Unlock()
+	})
+}
+
+func (t *task) usage() (unikernel.TaskUsage, error) {
+	var u unikernel.TaskUsage
+	if t.cg != nil {
+		if c, err := t.cg.cpu(); err == nil {
+			u.CPU = c
+			if m, ooms, err := t.cg.memory(); err == nil {
+				u.MemoryBytes, u.OOMKills = m, ooms
+			}
+			return u, nil
+		}
+	}
+	pid := t.sandboxPid()
+	if pid <= 0 {
+		return u, errors.New("sandbox not started")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return u, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 22 {
+		return u, errors.New("short /proc stat")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	rss, _ := strconv.ParseInt(f[21], 10, 64)
+	u.CPU = time.Duration(ut+st) * 10 * time.Millisecond
+	u.MemoryBytes = uint64(rss) * uint64(os.Getpagesize())
+	return u, nil
+}
+
+// conn joins the agent's stdout (read) and stdin (write).
+type conn struct {
+	io.Reader
+	w io.WriteCloser
+	r io.Closer
+}
+
+func (c *conn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *conn) Close() error {
+	err := c.w.Close()
+	_ = c.r.Close()
+	return err
+}
+
+// runsc returns a runsc command with the driver's global flags.
+func (d *Driver) runsc(ctx context.Context, args ...string) *exec.Cmd {
+	global := []string{"--root", filepath.Join(d.cfg.StateDir, "runsc"), "--network=none",
+		"--platform=" + d.platform(ctx), "--oci-seccomp"}
+	return exec.CommandContext(ctx, d.cfg.Runsc, append(global, args...)...)
+}
+
+// StartTask writes the instance's bundle and starts `runsc run` on it; the agent's channel is the
+// container's stdin and stdout.
+func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := &task{id: cfg.ID, d: d, bundle: filepath.Join(d.cfg.StateDir, "bundles", cfg.ID), done: make(chan struct{})}
+	if err := writeBundle(t.bundle, d.bundleSpec(cfg)); err != nil {
+		return nil, err
+	}
+	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, hostPids(cfg.PidsMax), cfg.CPUs)
+	if err != nil {
+		_ = os.RemoveAll(t.bundle)
+		return nil, err
+	}
+	t.cg = cg
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.cleanupUnstarted()
+		return nil, fmt.Errorf("protocol pipe: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		_, _ = inR.Close(), inW.Close()
+		t.cleanupUnstarted()
+		return nil, fmt.Errorf("protocol pipe: %w", err)
+	}
+	cmd := d.runsc(context.Background(), "run", "--bundle", t.bundle, "--pid-file", filepath.Join(t.bundle, "pid"), cfg.ID)
+	cmd.Stdin, cmd.Stdout = inR, outW
+	if cfg.Stderr != nil {
+		cmd.Stderr = cfg.Stderr
+	}
+	// runsc run is attached: when it dies (with the server, through Pdeathsig) the sandbox dies too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 3 * time.Second
+	t.cmd = cmd
+	err = cmd.Start()
+	_, _ = inR.Close(), outW.Close()
+	if err != nil {
+		_, _ = inW.Close(), outR.Close()
+		t.cleanupUnstarted()
+		return nil, fmt.Errorf("start runsc: %w", err)
+	}
+	go func() {
+		t.exit = unikernel.ExitResultOf(cmd.Wait())
+		close(t.done)
+	}()
+	d.mu.Lock()
+	d.tasks[cfg.ID] = t
+	d.mu.Unlock()
+	d.log.Debug("sandbox started", "id", cfg.ID, "platform", d.platform(ctx))
+	return &unikernel.TaskHandle{ID: cfg.ID, Conn: &conn{Reader: outR, w: inW, r: outR}, StartedAt: time.Now()}, nil
+}
+
+func (t *task) cleanupUnstarted() {
+	if t.cg != nil {
+		t.cg.remove()
+	}
+	_ = os.RemoveAll(t.bundle)
+}

@@ -1,0 +1,368 @@
+package unikernel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// instanceState is where an instance is in its life.
+type instanceState int
+
+// Instance states.
+const (
+	stateBooting  instanceState = iota // started, the agent has not answered yet
+	stateIdle                          // answering, no call
+	stateBusy                          // running a call (or handed to one)
+	stateStopping                      // being stopped; never handed out again
+)
+
+func (s instanceState) String() string {
+	switch s {
+	case stateBooting:
+		return "booting"
+	case stateIdle:
+		return "idle"
+	case stateBusy:
+		return "busy"
+	case stateStopping:
+		return "stopping"
+	}
+	return fmt.Sprintf("state(%d)", int(s))
+}
+
+// StopReason says why the runtime stopped an instance.
+type StopReason string
+
+// Stop reasons. Every reason but StopClose and StopIdle counts as a recycle in Stats.
+const (
+	StopClose  StopReason = "close"  // the runtime closed
+	StopIdle   StopReason = "idle"   // idle beyond Config.IdleTimeout, above Config.MinWarm
+	StopEvict  StopReason = "evict"  // room for another app at Config.MaxInstances
+	StopBreach StopReason = "breach" // a call breached a limit, timed out or was canceled
+	StopCrash  StopReason = "crash"  // the instance died or broke the protocol during a call
+	StopCalls  StopReason = "calls"  // served Config.MaxCallsPerInstance calls
+)
+
+// instance is one booted guest. Runtime.mu guards its mutable fields.
+type instance struct {
+	id      string
+	app     string // "" while spare
+	memMB   int
+	state   instanceState
+	handle  *TaskHandle // nil while booting
+	conn    *agentConn  // set once started
+	loaded  string      // artifact hash
+	calls   int
+	started time.Time
+	lastUse time.Time
+	stderr  *tailBuffer // the instance's own stderr (JVM and sandbox messages)
+}
+
+// setState changes in's state, records it and wakes calls waiting for an instance; rt.mu must be held.
+func (rt *Runtime) setState(in *instance, s instanceState) {
+	in.state = s
+	rt.recordLocked(in)
+	if s == stateIdle {
+		rt.notifyLocked()
+	}
+}
+
+// notifyLocked wakes every call waiting in instanceFor; rt.mu must be held.
+func (rt *Runtime) notifyLocked() {
+	close(rt.changed)
+	rt.changed = make(chan struct{})
+}
+
+// maintain keeps spares booted and stops idle instances.
+func (rt *Runtime) maintain() {
+	defer rt.wg.Done()
+	tick := time.NewTicker(min(rt.cfg.IdleTimeout/4, 5*time.Second))
+	defer tick.Stop()
+	for {
+		rt.refill()
+		select {
+		case <-rt.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rt.reap()
+	}
+}
+
+func (rt *Runtime) refill() {
+	rt.mu.Lock()
+	spare := rt.bootingBy[""]
+	for _, in := range rt.insts {
+		if in.app == "" && in.handle != nil {
+			spare++
+		}
+	}
+	need := rt.cfg.Spare - spare
+	room := rt.cfg.MaxInstances - len(rt.insts) - rt.booting
+	rt.mu.Unlock()
+	for i := 0; i < min(need, room); i++ {
+		rt.bootAsync("", rt.cfg.Limits.MemoryMB)
+	}
+}
+
+func (rt *Runtime) reap() {
+	now := time.Now()
+	rt.mu.Lock()
+	idle := map[string][]*instance{}
+	for _, in := range rt.insts {
+		if in.state == stateIdle && in.app != "" {
+			idle[in.app] = append(idle[in.app], in)
+		}
+	}
+	var victims []*instance
+	for _, list := range idle {
+		left := len(list)
+		for _, in := range list {
+			if now.Sub(in.lastUse) > rt.cfg.IdleTimeout && left > rt.cfg.MinWarm {
+				victims = append(victims, in)
+				rt.setState(in, stateStopping)
+				left--
+			}
+		}
+	}
+	rt.mu.Unlock()
+	for _, in := range victims {
+		rt.stop(in, StopIdle)
+	}
+}
+
+// background runs f in a goroutine Close waits for; it does nothing once closed.
+func (rt *Runtime) background(f func()) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed {
+		return false
+	}
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// bootAsync boots an instance for app ("" = a spare) in the background; it ends idle.
+func (rt *Runtime) bootAsync(app string, memMB int) {
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return
+	}
+	rt.booting++
+	rt.bootingBy[app]++
+	rt.wg.Add(1) // under mu, before Close can start waiting
+	rt.mu.Unlock()
+	go func() {
+		defer rt.wg.Done()
+		in, err := rt.boot(rt.ctx, app, memMB)
+		rt.mu.Lock()
+		rt.booting--
+		rt.bootingBy[app]--
+		if err == nil && in.state == stateBusy {
+			rt.setState(in, stateIdle)
+		}
+		rt.mu.Unlock()
+		if err != nil && rt.ctx.Err() == nil {
+			rt.log.Warn("background boot failed", "err", err)
+		}
+	}()
+}
+
+func newID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "uk-" + hex.EncodeToString(b[:])
+}
+
+// boot starts one instance and waits for its agent; the instance is returned busy.
+func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, rt.cfg.BootTimeout)
+	defer cancel()
+	in := &instance{id: newID(), app: app, memMB: memMB, state: stateBooting, started: time.Now(), stderr: &tailBuffer{max: 4096}}
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return nil, ErrClosed
+	}
+	rt.insts[in.id] = in
+	rt.recordLocked(in)
+	rt.mu.Unlock()
+	tc := TaskConfig{ID: in.id, App: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
+		PidsMax: 192, CPUTime: rt.cfg.MaxLimits.CPUTime * time.Duration(rt.cfg.MaxCallsPerInstance+1), TmpMB: 64,
+		Stderr: in.stderr, CPUs: rt.cfg.InstanceCPUs}
+	h, err := rt.drv.StartTask(ctx, tc)
+	if err != nil {
+		rt.forget(in)
+		return nil, fmt.Errorf("start instance: %w (stderr: %s)", err, in.stderr)
+	}
+	conn := newAgentConn(h.Conn)
+	rt.mu.Lock() // Close may stop this instance while it boots
+	in.conn = conn
+	rt.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- conn.ping() }()
+	pinged := false
+	select {
+	case err = <-done:
+		pinged = true
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		_ = rt.drv.StopTask(context.Background(), in.id)
+		_ = h.Conn.Close()
+		if !pinged {
+			<-done
+		}
+		rt.forget(in)
+		return nil, fmt.Errorf("instance %s did not answer: %w (stderr: %s)", in.id, err, in.stderr)
+	}
+	rt.mu.Lock()
+	closed := rt.closed
+	in.handle = h
+	in.lastUse = time.Now()
+	rt.booted++
+	if !closed && in.state == stateBooting {
+		rt.setState(in, stateBusy)
+	}
+	rt.mu.Unlock()
+	if closed { // Close ran while this instance booted: do not leave it running
+		_ = rt.drv.StopTask(context.Background(), in.id)
+		_ = h.Conn.Close()
+		rt.forget(in)
+		return nil, ErrClosed
+	}
+	rt.log.Debug("instance booted", "id", in.id, "app", app, "took", time.Since(in.started))
+	return in, nil
+}
+
+// forget drops an instance from the pool and the store.
+func (rt *Runtime) forget(in *instance) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.insts[in.id] != in {
+		return
+	}
+	delete(rt.insts, in.id)
+	if rt.sw != nil {
+		rt.sw.enqueue(in.id, nil)
+	}
+	rt.notifyLocked() // room for another instance
+}
+
+// stop kills an instance and forgets it.
+func (rt *Runtime) stop(in *instance, why StopReason) {
+	rt.mu.Lock()
+	conn := in.conn // set by boot, which may still run when Close stops the instance
+	in.state = stateStopping
+	if rt.insts[in.id] == in { // count each instance once
+		rt.stopped[why]++
+	}
+	rt.mu.Unlock()
+	if conn != nil && why == StopIdle {
+		conn.exit()
+	}
+	if err := rt.drv.StopTask(context.Background(), in.id); err != nil {
+		rt.log.Warn("stop instance", "id", in.id, "err", err)
+	}
+	if conn != nil {
+		_ = conn.rw.Close()
+	}
+	rt.forget(in)
+	rt.log.Debug("instance stopped", "id", in.id, "app", in.app, "why", why)
+}
+
+// retire stops an instance in the background and keeps the app's warm minimum.
+func (rt *Runtime) retire(in *instance, why StopReason) {
+	rt.mu.Lock()
+	in.state = stateStopping
+	rt.mu.Unlock()
+	ok := rt.background(func() {
+		rt.stop(in, why)
+		rt.mu.Lock()
+		warm := rt.bootingBy[in.app]
+		for _, x := range rt.insts {
+			if x.app == in.app {
+				warm++
+			}
+		}
+		want := !rt.closed && warm < rt.cfg.MinWarm && len(rt.insts)+rt.booting < rt.cfg.MaxInstances
+		rt.mu.Unlock()
+		if want {
+			rt.bootAsync(in.app, in.memMB)
+		}
+	})
+	if !ok {
+		rt.stop(in, why)
+	}
+}
+
+// instanceFor returns a busy instance bound to app with memMB, reusing an idle one, a spare,
+// or booting one (evicting an idle instance of another app when at MaxInstances). When every
+// instance is busy or booting it waits until one turns idle or goes away.
+func (rt *Runtime) instanceFor(ctx context.Context, app string, memMB int) (*instance, error) {
+	for {
+		rt.mu.Lock()
+		if rt.closed {
+			rt.mu.Unlock()
+			return nil, ErrClosed
+		}
+		var best, spare, victim *instance
+		for _, in := range rt.insts {
+			if in.state != stateIdle {
+				continue
+			}
+			switch {
+			case in.app == app && in.memMB == memMB:
+				if best == nil || in.lastUse.After(best.lastUse) {
+					best = in
+				}
+			case in.app == "" && in.memMB == memMB:
+				spare = in
+			default:
+				if victim == nil || in.lastUse.Before(victim.lastUse) {
+					victim = in
+				}
+			}
+		}
+		if best == nil && spare != nil {
+			best = spare
+			best.app = app
+		}
+		if best != nil {
+			rt.setState(best, stateBusy)
+			rt.mu.Unlock()
+			if spare == best {
+				rt.background(rt.refill)
+			}
+			return best, nil
+		}
+		full := len(rt.insts) >= rt.cfg.MaxInstances
+		if full && victim != nil {
+			rt.setState(victim, stateStopping)
+		}
+		changed := rt.changed
+		rt.mu.Unlock()
+		if !full {
+			return rt.boot(ctx, app, memMB)
+		}
+		if victim != nil {
+			rt.stop(victim, StopEvict)
+			continue
+		}
+		// every instance is busy, booting or stopping; slots bound the running calls
+		select {
+		case <-ctx.Done():
+			return nil, canceled(ctx)
+		case <-changed:
+		}
+	}
+}
