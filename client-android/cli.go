@@ -19,6 +19,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "decide":
 		return runDecide(ctx, args[1:], stdout, stderr)
+	case "run":
+		return runRun(ctx, args[1:], stdout, stderr)
 	case "refactor":
 		return runRefactor(ctx, args[1:], stdout, stderr)
 	default:
@@ -31,6 +33,7 @@ const usage = `usage: mamoc <command> [flags]
 
 commands:
   decide    rank offloading sites and print the decision as JSON
+  run       run a task on one or several sites (split, merged, with failover) and print JSON
   refactor  upload an APK to a mamoc server and print the analysis summary
 
 Run "mamoc <command> -h" for the flags of a command.

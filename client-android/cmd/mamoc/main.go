@@ -1,5 +1,5 @@
-// Command mamoc is the mamoc command-line client: it ranks offloading sites (decide) and uploads
-// APKs for analysis (refactor).
+// Command mamoc is the mamoc command-line client: it runs tasks on sites (run), ranks offloading
+// sites (decide) and uploads APKs for analysis (refactor).
 package main
 
 import (
