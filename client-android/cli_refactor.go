@@ -12,43 +12,12 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // refactorJob is the part of the server's job JSON (GET /api/jobs/{id}) the CLI reads.
-type refactorJob struct {
-	ID       string  `json:"id"`
-	State    string  `json:"state"`
-	Stage    string  `json:"stage"`
-	Progress float64 `json:"progress"`
-	Error    string  `json:"error"`
-	Report   *struct {
-		Manifest *struct {
-			Package     string `json:"package"`
-			VersionName string `json:"version_name"`
-		} `json:"manifest"`
-		ManifestError string `json:"manifest_error"`
-		Counts        struct {
-			Classes            int `json:"classes"`
-			Methods            int `json:"methods"`
-			OffloadableClasses int `json:"offloadable_classes"`
-			OffloadableMethods int `json:"offloadable_methods"`
-			ConditionalMethods int `json:"conditional_methods"`
-			DeviceMethods      int `json:"device_bound_methods"`
-			Procedures         int `json:"procedures"`
-			Registered         int `json:"registered"`
-		} `json:"counts"`
-		Procedures []struct {
-			Name    string   `json:"name"`
-			Kind    string   `json:"kind"`
-			Params  []string `json:"params"`
-			Returns string   `json:"returns"`
-		} `json:"procedures"`
-		Stages []struct {
-			Stage   string  `json:"stage"`
-			Seconds float64 `json:"seconds"`
-		} `json:"stages"`
-	} `json:"report"`
-}
+type refactorJob = api.Job
 
 // runRefactor implements "mamoc refactor FILE.apk --server URL": it uploads the APK to
 // POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
@@ -106,7 +75,9 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return 1
 		}
 		bar.draw(job.Progress, job.Stage)
-		if job.State == "done" || job.State == "failed" {
+		// A server before the done/report fix could read done a moment before its report:
+		// poll on until the report is there.
+		if job.State == api.JobDone && job.Report != nil || job.State == api.JobFailed {
 			break
 		}
 		select {
@@ -118,7 +89,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	bar.done()
-	if job.State == "failed" {
+	if job.State == api.JobFailed {
 		_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s failed: %s\n", id, job.Error)
 		return 1
 	}
@@ -160,7 +131,7 @@ func (c *refactorClient) upload(ctx context.Context, apk []byte) (string, error)
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/vnd.android.package-archive")
-	var v struct{ Job string }
+	var v api.Upload
 	if err := c.do(req, &v); err != nil {
 		return "", err
 	}
@@ -214,8 +185,22 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 		_, _ = fmt.Fprintf(w, "app: (no manifest: %s)\n", r.ManifestError)
 	}
 	k := r.Counts
-	_, _ = fmt.Fprintf(w, "classes: %d (%d offloadable)\n", k.Classes, k.OffloadableClasses)
-	_, _ = fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound)\n", k.Methods, k.OffloadableMethods, k.ConditionalMethods, k.DeviceMethods)
+	_, _ = fmt.Fprintf(w, "classes: %d (%d offloadable, %d in bundled libraries)\n", k.Classes, k.OffloadableClasses, k.LibraryClasses)
+	_, _ = fmt.Fprintf(w, "methods: %d (%d offloadable, %d conditional, %d device-bound, %d unsafe)\n", k.Methods, k.OffloadableMethods,
+		k.ConditionalMethods, k.DeviceMethods, k.UnsafeMethods)
+	if len(r.Candidates) > 0 {
+		_, _ = fmt.Fprintln(w, "top candidates (estimated compute weight):")
+	}
+	for i, c := range r.Candidates {
+		if i == 5 {
+			break
+		}
+		via := ""
+		if c.Procedure != "" {
+			via = " → " + c.Procedure
+		}
+		_, _ = fmt.Fprintf(w, "  %5.1f %s.%s (%s)%s\n", c.Score, c.Class, c.Method, strings.Join(c.Reasons, ", "), via)
+	}
 	_, _ = fmt.Fprintf(w, "procedures: %d listed, %d registered\n", k.Procedures, k.Registered)
 	for _, p := range r.Procedures {
 		_, _ = fmt.Fprintf(w, "  %s(%s) %s [%s]\n", p.Name, strings.Join(p.Params, ", "), p.Returns, p.Kind)

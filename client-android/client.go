@@ -13,6 +13,8 @@ import (
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Serialization is the WAMP serializer the client asks the router for.
@@ -172,7 +174,7 @@ func (c *Client) call(ctx context.Context, proc string, args wamp.List, kwargs w
 	case errors.As(err, &rpc):
 		return nil, newError(string(rpc.Err.Error), rpc.Err.Arguments, rpc.Err.ArgumentsKw)
 	case ctx.Err() != nil:
-		return nil, &Error{URI: URICanceled, Message: ctx.Err().Error(), cause: ctx.Err()}
+		return nil, &Error{URI: api.ErrCanceled, Message: ctx.Err().Error(), cause: ctx.Err()}
 	case errors.Is(err, nxclient.ErrNotConn):
 		return nil, fmt.Errorf("call %s: %w", proc, ErrClosed)
 	}
@@ -185,33 +187,6 @@ type stdLogger struct{ l *slog.Logger }
 func (s stdLogger) Print(v ...any)                 { s.l.Debug(fmt.Sprint(v...)) }
 func (s stdLogger) Println(v ...any)               { s.l.Debug(fmt.Sprint(v...)) }
 func (s stdLogger) Printf(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
-
-// str returns d[k] as a string, or "".
-func str(d wamp.Dict, k string) string {
-	s, _ := wamp.AsString(d[k])
-	return s
-}
-
-// integer returns d[k] as an int, or 0.
-func integer(d wamp.Dict, k string) int {
-	n, _ := wamp.AsInt64(d[k])
-	return int(n)
-}
-
-// float returns d[k] as a float64, or 0.
-func float(d wamp.Dict, k string) float64 {
-	f, _ := wamp.AsFloat64(d[k])
-	return f
-}
-
-// boolean returns d[k] as a bool, or false.
-func boolean(d wamp.Dict, k string) bool {
-	b, _ := wamp.AsBool(d[k])
-	return b
-}
-
-// seconds converts float seconds to a Duration.
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // protocolError reports a malformed answer to proc.
 func protocolError(proc, format string, a ...any) error {

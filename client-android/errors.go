@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Sentinel errors. Every *Error returned by a call matches exactly one of them with errors.Is,
@@ -41,41 +43,29 @@ var (
 	ErrRemote = errors.New("remote error")
 )
 
-// Error URIs of the mamoc API.
-const (
-	URICompile        = "mamoc.error.compile"
-	URIRuntime        = "mamoc.error.runtime"
-	URITimeout        = "mamoc.error.timeout"
-	URILimit          = "mamoc.error.limit"
-	URINotFound       = "mamoc.error.not_found"
-	URIBadArgument    = "mamoc.error.bad_argument"
-	URINotOffloadable = "mamoc.error.not_offloadable"
-	URIBusy           = "mamoc.error.busy"
-	URICanceled       = "wamp.error.canceled"
-)
-
-// sentinels maps error URIs to sentinels; this is the one place URIs become Go errors.
+// sentinels maps error URIs (api.Err*) to sentinels; this is the one place URIs become Go
+// errors.
 var sentinels = map[string]error{
-	URICompile:                     ErrCompile,
-	URIRuntime:                     ErrRuntime,
-	URITimeout:                     ErrTimeout,
-	"wamp.error.timeout":           ErrTimeout,
-	URILimit:                       ErrLimit,
-	URINotFound:                    ErrNotFound,
-	URIBadArgument:                 ErrBadArgument,
-	"wamp.error.invalid_argument":  ErrBadArgument,
-	URINotOffloadable:              ErrNotOffloadable,
-	URIBusy:                        ErrBusy,
-	URICanceled:                    ErrCanceled,
-	"wamp.error.no_such_procedure": ErrNoServer,
-	"wamp.error.not_authorized":    ErrNotAuthorized,
+	api.ErrCompile:                  ErrCompile,
+	api.ErrRuntime:                  ErrRuntime,
+	api.ErrTimeout:                  ErrTimeout,
+	string(wamp.ErrTimeout):         ErrTimeout,
+	api.ErrLimit:                    ErrLimit,
+	api.ErrNotFound:                 ErrNotFound,
+	api.ErrBadArgument:              ErrBadArgument,
+	string(wamp.ErrInvalidArgument): ErrBadArgument,
+	api.ErrNotOffloadable:           ErrNotOffloadable,
+	api.ErrBusy:                     ErrBusy,
+	api.ErrCanceled:                 ErrCanceled,
+	string(wamp.ErrNoSuchProcedure): ErrNoServer,
+	string(wamp.ErrNotAuthorized):   ErrNotAuthorized,
 }
 
 // Diagnostic is one compiler message of a mamoc.error.compile.
 type Diagnostic struct {
 	Line    int    `json:"line"`
 	Column  int    `json:"column"`
-	Kind    string `json:"kind"` // "error" or "warning"
+	Kind    string `json:"kind"` // "ERROR" or "WARNING"
 	Message string `json:"message"`
 }
 
@@ -137,19 +127,13 @@ func newError(uri string, args wamp.List, kwargs wamp.Dict) *Error {
 	if len(args) > 0 {
 		e.Message, _ = wamp.AsString(args[0])
 	}
+	d := api.ParseErrorDetails(kwargs)
 	if e.Message == "" {
-		e.Message = str(kwargs, "message")
+		e.Message = d.Message
 	}
-	e.Exception = str(kwargs, "exception")
-	e.Stack = str(kwargs, "stack")
-	if ds, ok := wamp.AsList(kwargs["diagnostics"]); ok {
-		for _, d := range ds {
-			dm, _ := wamp.AsDict(d)
-			e.Diagnostics = append(e.Diagnostics, Diagnostic{
-				Line: integer(dm, "line"), Column: integer(dm, "column"),
-				Kind: str(dm, "kind"), Message: str(dm, "message"),
-			})
-		}
+	e.Exception, e.Stack = d.Exception, d.Stack
+	for _, dg := range d.Diagnostics {
+		e.Diagnostics = append(e.Diagnostics, Diagnostic{Line: dg.Line, Column: dg.Column, Kind: dg.Kind, Message: dg.Message})
 	}
 	return e
 }

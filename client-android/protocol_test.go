@@ -16,6 +16,7 @@ import (
 
 	client "github.com/mamoc-go/mamoc/client-android"
 	"github.com/mamoc-go/mamoc/decision"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -104,11 +105,11 @@ func TestErrors(t *testing.T) {
 		want error
 		uri  string
 	}{
-		{"compile", func() error { _, err := c.Deploy(ctx, "package p; class A { syntax error }", ""); return err }, client.ErrCompile, client.URICompile},
-		{"not offloadable", func() error { _, err := c.Deploy(ctx, "import android.hardware.Camera;", ""); return err }, client.ErrNotOffloadable, client.URINotOffloadable},
-		{"runtime", func() error { _, err := c.Run(ctx, taskFail, nil, client.RunOptions{}); return err }, client.ErrRuntime, client.URIRuntime},
-		{"timeout", func() error { _, err := c.Run(ctx, taskTimeout, nil, client.RunOptions{}); return err }, client.ErrTimeout, client.URITimeout},
-		{"not found", func() error { _, err := c.Run(ctx, "no.Such", nil, client.RunOptions{}); return err }, client.ErrNotFound, client.URINotFound},
+		{"compile", func() error { _, err := c.Deploy(ctx, "package p; class A { syntax error }", ""); return err }, client.ErrCompile, api.ErrCompile},
+		{"not offloadable", func() error { _, err := c.Deploy(ctx, "import android.hardware.Camera;", ""); return err }, client.ErrNotOffloadable, api.ErrNotOffloadable},
+		{"runtime", func() error { _, err := c.Run(ctx, taskFail, nil, client.RunOptions{}); return err }, client.ErrRuntime, api.ErrRuntime},
+		{"timeout", func() error { _, err := c.Run(ctx, taskTimeout, nil, client.RunOptions{}); return err }, client.ErrTimeout, api.ErrTimeout},
+		{"not found", func() error { _, err := c.Run(ctx, "no.Such", nil, client.RunOptions{}); return err }, client.ErrNotFound, api.ErrNotFound},
 		{"no server", func() error { _, err := c.RunLegacy(ctx, "no.such.Proc", "", nil); return err }, client.ErrNoServer, "wamp.error.no_such_procedure"},
 	}
 	for _, tt := range tests {

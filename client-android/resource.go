@@ -8,7 +8,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/gammazero/nexus/v3/wamp"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // SHA256 returns the lowercase hex SHA-256 of content, the name the server files a resource under.
@@ -24,40 +24,32 @@ func (c *Client) PutResource(ctx context.Context, name string, content []byte) (
 	if content == nil {
 		content = []byte{}
 	}
-	res, err := c.call(ctx, ProcResourcePut, wamp.List{content}, wamp.Dict{"name": name}, nil)
+	req := api.ResourcePut{Content: content, Name: name}
+	res, err := c.call(ctx, api.ProcResourcePut, req.Args(), req.Kwargs(), nil)
 	if err != nil {
 		return "", fmt.Errorf("put resource %s: %w", name, err)
 	}
 	want := SHA256(content)
-	if got := str(res.ArgumentsKw, "sha256"); got != want {
-		return "", protocolError(ProcResourcePut, "resource %s sha256 %q, want %s", name, got, want)
+	if got := api.ParseStoredResource(res.ArgumentsKw).SHA256; got != want {
+		return "", protocolError(api.ProcResourcePut, "resource %s sha256 %q, want %s", name, got, want)
 	}
 	return want, nil
 }
 
 // Missing returns those of the SHA-256 digests whose content the server does not have.
 func (c *Client) Missing(ctx context.Context, shas []string) ([]string, error) {
-	list := make(wamp.List, len(shas))
-	for i, s := range shas {
-		list[i] = s
-	}
-	res, err := c.call(ctx, ProcResourceMissing, nil, wamp.Dict{"sha256": list}, nil)
+	res, err := c.call(ctx, api.ProcResourceMissing, nil, api.ResourceMissing{SHA256: shas}.Kwargs(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("missing resources: %w", err)
 	}
-	raw, ok := wamp.AsList(res.ArgumentsKw["missing"])
-	if !ok {
-		return nil, protocolError(ProcResourceMissing, "missing %T, want a list", res.ArgumentsKw["missing"])
+	if res.ArgumentsKw["missing"] == nil {
+		return nil, protocolError(api.ProcResourceMissing, "no missing in %v", res.ArgumentsKw)
 	}
-	missing := make([]string, 0, len(raw))
-	for _, m := range raw {
-		s, ok := wamp.AsString(m)
-		if !ok {
-			return nil, protocolError(ProcResourceMissing, "missing holds %T, want strings", m)
-		}
-		missing = append(missing, s)
+	m, err := api.ParseMissingResources(res.ArgumentsKw)
+	if err != nil {
+		return nil, protocolError(api.ProcResourceMissing, "%v", err)
 	}
-	return missing, nil
+	return m.Missing, nil
 }
 
 // SyncResources makes the server hold every resource of byName (name → content): it asks which

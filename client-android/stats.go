@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Stats is one sample of a mamoc server's resources, as mamoc.stats.get answers and the stats
@@ -40,32 +42,20 @@ type Stats struct {
 	Kwargs map[string]any `json:"kwargs,omitempty"`
 }
 
-// parseStats decodes the positional prefix [cpu, mem, battery] and the keywords of a stats
-// result or event; keywords win over positions.
+// parseStats decodes a stats result or event (api.Stats).
 func parseStats(args wamp.List, kw wamp.Dict) Stats {
-	var s Stats
-	pos := []*float64{&s.CPUMHzTotal, &s.MemTotalMB, &s.Battery}
-	for i := 0; i < len(args) && i < len(pos); i++ {
-		*pos[i], _ = wamp.AsFloat64(args[i])
+	w := api.ParseStats(args, kw)
+	return Stats{
+		CPUMHzTotal: w.CPUMHzTotal, MemTotalMB: w.MemTotalMB, Battery: w.BatteryPercent, CPUPercent: w.CPUPercent,
+		Load1: w.Load1, MemFreeMB: w.MemFreeMB, Cores: w.Cores, QueueLength: w.QueueLength,
+		RunningInstances: w.RunningInstances, WarmInstances: w.WarmInstances, ServerID: w.ServerID,
+		Version: w.Version, Uptime: w.Uptime, Kwargs: map[string]any(kw),
 	}
-	if v, ok := wamp.AsFloat64(kw["cpu_mhz_total"]); ok {
-		s.CPUMHzTotal = v
-	}
-	if v, ok := wamp.AsFloat64(kw["mem_total_mb"]); ok {
-		s.MemTotalMB = v
-	}
-	s.CPUPercent, s.Load1, s.MemFreeMB = float(kw, "cpu_percent"), float(kw, "load1"), float(kw, "mem_free_mb")
-	s.Cores, s.QueueLength = integer(kw, "cores"), integer(kw, "queue_length")
-	s.RunningInstances, s.WarmInstances = integer(kw, "running_instances"), integer(kw, "warm_instances")
-	s.ServerID, s.Version = str(kw, "server_id"), str(kw, "version")
-	s.Uptime = seconds(float(kw, "uptime_s"))
-	s.Kwargs = map[string]any(kw)
-	return s
 }
 
 // Stats asks the server for a fresh sample of its resources.
 func (c *Client) Stats(ctx context.Context) (Stats, error) {
-	res, err := c.call(ctx, ProcStats, nil, nil, nil)
+	res, err := c.call(ctx, api.ProcStatsGet, nil, nil, nil)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
@@ -85,7 +75,7 @@ func (c *Client) SubscribeStats(ctx context.Context, fn func(Stats)) (stop func(
 	c.listeners[l] = struct{}{}
 	c.mu.Unlock()
 	if first {
-		if err := c.nx.Subscribe(TopicStats, c.onStats, nil); err != nil {
+		if err := c.nx.Subscribe(api.TopicStats, c.onStats, nil); err != nil {
 			c.mu.Lock()
 			delete(c.listeners, l)
 			c.mu.Unlock()
@@ -115,7 +105,7 @@ func (c *Client) removeListener(l *statsListener) {
 	last := len(c.listeners) == 0
 	c.mu.Unlock()
 	if last && c.nx.Connected() {
-		if err := c.nx.Unsubscribe(TopicStats); err != nil {
+		if err := c.nx.Unsubscribe(api.TopicStats); err != nil {
 			c.log.Debug("unsubscribe stats", "err", err)
 		}
 	}

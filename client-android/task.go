@@ -6,24 +6,12 @@ import (
 	"time"
 
 	"github.com/gammazero/nexus/v3/wamp"
-)
 
-// Procedure URIs of the mamoc API.
-const (
-	ProcDeploy          = "mamoc.task.deploy"
-	ProcRun             = "mamoc.task.run"
-	ProcList            = "mamoc.task.list"
-	ProcResourcePut     = "mamoc.resource.put"
-	ProcResourceMissing = "mamoc.resource.missing"
-	ProcStats           = "mamoc.stats.get"
-	TopicStats          = "uk.ac.standrews.cs.mamoc.stats"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Param is one constructor parameter of a task class.
-type Param struct {
-	Name string `json:"name"`
-	Type string `json:"type"` // Java type: int, long, double, boolean, String
-}
+type Param = api.Param
 
 // Deployment is the server's answer to Deploy.
 type Deployment struct {
@@ -48,24 +36,18 @@ type Deployment struct {
 // means its FQCN. It fails with ErrCompile (see Error.Diagnostics), ErrNotOffloadable or
 // ErrBadArgument.
 func (c *Client) Deploy(ctx context.Context, source, rpcname string) (Deployment, error) {
-	kw := wamp.Dict{"source": source}
-	if rpcname != "" {
-		kw["rpcname"] = rpcname
-	}
-	res, err := c.call(ctx, ProcDeploy, nil, kw, nil)
+	res, err := c.call(ctx, api.ProcTaskDeploy, nil, api.DeployRequest{Source: source, RPCName: rpcname}.Kwargs(), nil)
 	if err != nil {
 		return Deployment{}, fmt.Errorf("deploy: %w", err)
 	}
-	k := res.ArgumentsKw
-	d := Deployment{
-		Task: str(k, "task"), Class: str(k, "class"), SourceSHA256: str(k, "source_sha256"), Compiled: boolean(k, "compiled"),
-		CtorParams: params(k["ctor_params"]), ResourceDependent: boolean(k, "resource_dependent"),
-		RunReturnType: str(k, "run_return_type"),
+	d, err := api.ParseDeployment(res.ArgumentsKw)
+	if err != nil {
+		return Deployment{}, protocolError(api.ProcTaskDeploy, "%v", err)
 	}
-	if d.Task == "" {
-		return Deployment{}, protocolError(ProcDeploy, "no task in %v", k)
-	}
-	return d, nil
+	return Deployment{
+		Task: d.Task, Class: d.Class, SourceSHA256: d.SourceSHA256, Compiled: d.Compiled, CtorParams: d.CtorParams,
+		ResourceDependent: d.ResourceDependent, RunReturnType: d.RunReturnType,
+	}, nil
 }
 
 // RunOptions are the optional parts of a Run.
@@ -111,23 +93,11 @@ type Result struct {
 // (see Error.Exception), ErrTimeout, ErrLimit, ErrBadArgument, ErrCompile, ErrNotOffloadable or
 // ErrBusy.
 func (c *Client) Run(ctx context.Context, task string, params []any, ro RunOptions) (Result, error) {
-	if params == nil {
-		params = []any{}
-	}
-	kw := wamp.Dict{"task": task, "params": wamp.List(params), "resource": nil, "resource_sha256": nil}
-	if ro.Resource != "" {
-		kw["resource"] = ro.Resource
-	}
-	if ro.ResourceSHA256 != "" {
-		kw["resource_sha256"] = ro.ResourceSHA256
-	}
-	if ro.Timeout > 0 {
-		kw["timeout_ms"] = max(ro.Timeout.Milliseconds(), 1)
-	}
+	req := api.RunRequest{Task: task, Params: params, Resource: ro.Resource, ResourceSHA256: ro.ResourceSHA256, Timeout: ro.Timeout}
 	var prog func(*wamp.Result)
 	if ro.Progress != nil {
 		prog = func(r *wamp.Result) {
-			if p, ok := wamp.AsString(r.ArgumentsKw["progress"]); ok {
+			if p, ok := api.ParseProgress(r.Arguments, r.ArgumentsKw); ok {
 				ro.Progress(p)
 			} else if len(r.Arguments) > 0 {
 				ro.Progress(fmt.Sprint(r.Arguments[0]))
@@ -135,19 +105,17 @@ func (c *Client) Run(ctx context.Context, task string, params []any, ro RunOptio
 		}
 	}
 	start := time.Now()
-	res, err := c.call(ctx, ProcRun, nil, kw, prog)
+	res, err := c.call(ctx, api.ProcTaskRun, nil, req.Kwargs(), prog)
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", task, err)
 	}
-	k := res.ArgumentsKw
-	out, ok := wamp.AsString(k["output"])
-	if !ok {
-		return Result{}, protocolError(ProcRun, "no output in %v", k)
+	r, err := api.ParseRunResult(res.ArgumentsKw)
+	if err != nil {
+		return Result{}, protocolError(api.ProcTaskRun, "%v", err)
 	}
 	return Result{
-		Output: out, Value: k["value"], Stdout: str(k, "stdout"), Void: boolean(k, "void"), ExecTime: seconds(float(k, "exec_time_s")), QueueTime: seconds(float(k, "queue_time_s")),
-		Instance: str(k, "instance"), Site: str(k, "site"), ExecutionID: str(k, "execution_id"),
-		RoundTrip: time.Since(start),
+		Output: r.Output, Value: r.Value, Stdout: r.Stdout, Void: r.Void, ExecTime: r.ExecTime, QueueTime: r.QueueTime,
+		Instance: r.Instance, Site: r.Site, ExecutionID: r.ExecutionID, RoundTrip: time.Since(start),
 	}, nil
 }
 
@@ -155,28 +123,16 @@ func (c *Client) Run(ctx context.Context, task string, params []any, ro RunOptio
 // procedure named by the task's FQCN with args [resource|null, [params…]], answered with
 // [[output, duration_s, null]]. resource "" sends null.
 func (c *Client) RunLegacy(ctx context.Context, task, resource string, params []any) (Result, error) {
-	var res any
-	if resource != "" {
-		res = resource
-	}
-	if params == nil {
-		params = []any{}
-	}
 	start := time.Now()
-	r, err := c.call(ctx, task, wamp.List{res, wamp.List(params)}, nil, nil)
+	r, err := c.call(ctx, task, api.TaskCall{Resource: resource, Params: params}.Args(), nil, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("run legacy %s: %w", task, err)
 	}
-	if len(r.Arguments) == 0 {
-		return Result{}, protocolError(task, "empty result")
+	out, err := api.ParseTaskCallResult(r.Arguments)
+	if err != nil {
+		return Result{}, protocolError(task, "%v", err)
 	}
-	triple, ok := wamp.AsList(r.Arguments[0])
-	if !ok || len(triple) < 2 {
-		return Result{}, protocolError(task, "result %v, want [[output, duration, null]]", r.Arguments)
-	}
-	out, _ := wamp.AsString(triple[0])
-	dur, _ := wamp.AsFloat64(triple[1])
-	return Result{Output: out, ExecTime: seconds(dur), RoundTrip: time.Since(start)}, nil
+	return Result{Output: out.Output, ExecTime: out.Duration, RoundTrip: time.Since(start)}, nil
 }
 
 // TaskInfo describes one task the server knows.
@@ -194,32 +150,18 @@ type TaskInfo struct {
 
 // Tasks lists the tasks deployed on the server.
 func (c *Client) Tasks(ctx context.Context) ([]TaskInfo, error) {
-	res, err := c.call(ctx, ProcList, nil, nil, nil)
+	res, err := c.call(ctx, api.ProcTaskList, nil, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	list, ok := wamp.AsList(res.ArgumentsKw["tasks"])
-	if !ok && res.ArgumentsKw["tasks"] != nil {
-		return nil, protocolError(ProcList, "tasks %T, want a list", res.ArgumentsKw["tasks"])
+	l, err := api.ParseTaskList(res.ArgumentsKw)
+	if err != nil {
+		return nil, protocolError(api.ProcTaskList, "%v", err)
 	}
-	tasks := make([]TaskInfo, 0, len(list))
-	for _, t := range list {
-		d, _ := wamp.AsDict(t)
-		tasks = append(tasks, TaskInfo{
-			Task: str(d, "task"), Class: str(d, "class"), Kind: str(d, "kind"), CtorParams: params(d["ctor_params"]),
-			ResourceDependent: boolean(d, "resource_dependent"), Registered: boolean(d, "registered"),
-		})
+	tasks := make([]TaskInfo, 0, len(l.Tasks))
+	for _, t := range l.Tasks {
+		tasks = append(tasks, TaskInfo{Task: t.Task, Class: t.Class, Kind: t.Kind, CtorParams: t.CtorParams,
+			ResourceDependent: t.ResourceDependent, Registered: t.Registered})
 	}
 	return tasks, nil
-}
-
-// params decodes a list of {name, type}.
-func params(v any) []Param {
-	list, _ := wamp.AsList(v)
-	ps := make([]Param, 0, len(list))
-	for _, p := range list {
-		d, _ := wamp.AsDict(p)
-		ps = append(ps, Param{Name: str(d, "name"), Type: str(d, "type")})
-	}
-	return ps
 }

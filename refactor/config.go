@@ -41,6 +41,10 @@ type Config struct {
 	// JobTimeout bounds the whole analysis of one job; default 5m.
 	JobTimeout time.Duration `json:"job_timeout"`
 
+	// RegisterLibraries registers procedures of bundled library code too (support libraries,
+	// commons, gson…); default false: libraries are analysed and reported, not registered.
+	RegisterLibraries bool `json:"register_libraries"`
+
 	// Link turns offloadable classes into a jar and lists procedures; default true
 	// unless DisableLink is set.
 	DisableLink bool `json:"disable_link"`

@@ -42,6 +42,7 @@ type dexMethod struct {
 	Invokes     []invokeRef
 	Refs        []classRef
 	Unsupported string // first instruction the analysis cannot follow (invoke-custom, …)
+	Cost        cost   // what the body does, for ranking
 	proto       string
 	codeOff     uint32
 }

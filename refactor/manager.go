@@ -237,7 +237,7 @@ func (m *Manager) process(ctx context.Context, id string) {
 			return fmt.Errorf("load apk: %w", err)
 		}
 		r := newRun(apk, m.cfg.limits())
-		r.shims = m.cfg.Shims
+		r.shims, r.libs = m.cfg.Shims, m.cfg.RegisterLibraries
 		r.report.Stages = j.Report.Stages
 		r.linker, r.jobID = m.linker, id
 		stages := analysisStages
@@ -255,30 +255,32 @@ func (m *Manager) process(ctx context.Context, id string) {
 		m.mu.Unlock()
 		return nil
 	}()
-	final := m.update(id, func(j *Job) {
-		if err != nil {
-			j.State, j.Error = StateFailed, err.Error()
-			if ctx.Err() != nil && !errors.Is(err, ErrPanic) {
-				j.Error = fmt.Sprintf("%v (job stopped: %v)", err, context.Cause(ctx))
-			}
-			j.Report = nil
-			return
+	// The final state is stored first and published after: a reader sees the job in flight
+	// (from memory, without a report) until the store holds it done with its report.
+	m.mu.Lock()
+	final := *j
+	m.mu.Unlock()
+	final.Updated = time.Now().UTC()
+	if err != nil {
+		final.State, final.Error, final.Report = StateFailed, err.Error(), nil
+		if ctx.Err() != nil && !errors.Is(err, ErrPanic) {
+			final.Error = fmt.Sprintf("%v (job stopped: %v)", err, context.Cause(ctx))
 		}
-		j.State, j.Stage, j.Progress = StateDone, "done", 1
-	})
-	if final.State == StateFailed {
-		final.Report = nil
 	} else {
-		m.mu.Lock()
-		final.Report = j.Report
-		m.mu.Unlock()
+		final.State, final.Stage, final.Progress = StateDone, "done", 1
 	}
 	// The store write uses a fresh context so that a job stopped by shutdown is still recorded.
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer scancel()
 	if serr := m.store.PutJob(sctx, final); serr != nil {
 		log.Error("store job", "err", serr)
+		final.State, final.Stage, final.Report = StateFailed, "store", nil
+		final.Error = fmt.Sprintf("store report: %v", serr)
+		if serr := m.store.PutJob(sctx, final); serr != nil {
+			log.Error("store failed job", "err", serr)
+		}
 	}
 	m.forget(id)
+	m.emit(final)
 	log.Info("job finished", "state", final.State, "err", final.Error, "seconds", time.Since(start).Seconds())
 }

@@ -461,7 +461,8 @@ func TestCloseDuringJob(t *testing.T) {
 	requireTools(t, "enjarify")
 	apk := readFile(t, filepath.Join(apktest.Dir(t), "app-prod-debug.apk"))
 	store := refactor.NewMemStore()
-	m, err := refactor.New(refactor.Config{Logger: testLogger(t), Store: store})
+	// Its own code has nothing to register: register its libraries to have something to link.
+	m, err := refactor.New(refactor.Config{Logger: testLogger(t), Store: store, RegisterLibraries: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ type Stage struct {
 type run struct {
 	lim      limits
 	shims    map[string][]string // Config.Shims
+	libs     bool                // Config.RegisterLibraries
 	apk      []byte
 	sum      string
 	arc      *archive
@@ -119,7 +120,7 @@ func Analyze(ctx context.Context, apk []byte, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("%w: apk is %d bytes, limit %d", ErrTooLarge, len(apk), cfg.MaxAPKBytes)
 	}
 	r := newRun(apk, cfg.limits())
-	r.shims = cfg.Shims
+	r.shims, r.libs = cfg.Shims, cfg.RegisterLibraries
 	if err := runStages(ctx, r, analysisStages, nil); err != nil {
 		return nil, err
 	}
@@ -185,10 +186,15 @@ func stageVerdict(_ context.Context, r *run) error {
 	g := r.graph
 	g.solve()
 	rep := r.report
+	o := newOrigins(rep.Manifest, g.order)
+	rep.AppPackages = o.roots
 	rep.Classes = make([]ClassVerdict, 0, len(g.order))
 	for _, c := range g.order {
 		cn := g.nodes[g.byClass[c]]
-		cv := ClassVerdict{Name: c.Name, Super: c.Super, DEX: c.DEX, Methods: len(c.Methods)}
+		cv := ClassVerdict{Name: c.Name, Super: c.Super, DEX: c.DEX, Methods: len(c.Methods), Origin: o.of(c.Name)}
+		if cv.Origin == OriginLibrary {
+			rep.Counts.LibraryClasses++
+		}
 		if tc, ok := g.touches[c]; ok {
 			cv.TouchesDevice, cv.DirectRef, cv.DirectKinds = true, tc.first, sortedKeys(tc.kinds)
 			rep.Counts.TouchingClasses++
@@ -208,6 +214,8 @@ func stageVerdict(_ context.Context, r *run) error {
 				rep.Counts.OffloadableMethods++
 			case VerdictConditional:
 				rep.Counts.ConditionalMethods++
+			case VerdictUnsafe:
+				rep.Counts.UnsafeMethods++
 			default:
 				rep.Counts.DeviceMethods++
 			}
@@ -236,12 +244,22 @@ func stageVerdict(_ context.Context, r *run) error {
 	if rep.Manifest != nil {
 		pkg = rep.Manifest.Package
 	}
-	rep.Procedures, rep.Skipped, r.roots = listProcedures(g, pkg)
+	rep.Procedures, rep.Skipped, r.roots = listProcedures(g, pkg, o, r.libs)
 	if rep.Procedures == nil {
 		rep.Procedures = []Procedure{}
 	}
 	rep.Counts.Procedures = len(rep.Procedures)
 	sort.SliceStable(rep.Procedures, func(i, j int) bool { return rep.Procedures[i].Name < rep.Procedures[j].Name })
+	rep.Candidates = rank(g, o, func(origin string) bool { return origin == OriginApp || r.libs })
+	byMethod := map[string]string{}
+	for _, p := range rep.Procedures {
+		if p.Kind != KindMAMoC {
+			byMethod[p.Class+"."+p.Method+p.Descriptor] = p.Name
+		}
+	}
+	for i, c := range rep.Candidates {
+		rep.Candidates[i].Procedure = byMethod[c.Class+"."+c.Method+c.Descriptor]
+	}
 	return nil
 }
 

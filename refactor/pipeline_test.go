@@ -66,7 +66,7 @@ func TestCorpusCompletes(t *testing.T) {
 			if rep.Counts.Classes < tt.minClasses || rep.Counts.Methods == 0 || len(rep.Methods) != rep.Counts.Methods {
 				t.Errorf("counts = %+v, want ≥ %d classes", rep.Counts, tt.minClasses)
 			}
-			if got := rep.Counts.OffloadableMethods + rep.Counts.ConditionalMethods + rep.Counts.DeviceMethods; got != rep.Counts.Methods {
+			if got := rep.Counts.OffloadableMethods + rep.Counts.ConditionalMethods + rep.Counts.DeviceMethods + rep.Counts.UnsafeMethods; got != rep.Counts.Methods {
 				t.Errorf("verdict counts add to %d, want %d", got, rep.Counts.Methods)
 			}
 			have := map[string]bool{}

@@ -12,14 +12,22 @@ const (
 	KindStatic = "static"
 	// KindMAMoC is a MAMoC-shaped class: construct with Params (the public constructor), then call run().
 	KindMAMoC = "mamoc"
+	// KindInstance is a public instance method: construct the class with one of Ctors (kwargs
+	// "ctor", picked by arity), then call Method with Params (kwargs "args", or the positional
+	// args with the no-argument constructor). The result is the return value; an object comes
+	// back as its public fields, and a void method returns the object after the call.
+	KindInstance = "instance"
 )
 
 // Procedure is one RPC to register for an analysed app.
 type Procedure struct {
 	// Name is the WAMP procedure URI: the class FQCN for KindMAMoC,
-	// mamoc.app.<package>.<Class>.<method> for KindStatic.
+	// mamoc.app.<package>.<Class>.<method> for KindStatic and KindInstance, with <Class> relative
+	// to the app package tree that holds it.
 	Name string `json:"name"`
-	Kind string `json:"kind"`
+	// Aliases are other URIs of the same procedure: names published by earlier versions.
+	Aliases []string `json:"aliases,omitempty"`
+	Kind    string   `json:"kind"`
 	// Class is the JVM binary class name in the jar (a.b.Foo$Bar).
 	Class string `json:"class"`
 	// Method is the method to invoke ("run" for KindMAMoC).
@@ -31,6 +39,10 @@ type Procedure struct {
 	Returns string `json:"returns"`
 	// Descriptor is the JVM method descriptor, e.g. ([B[B)V.
 	Descriptor string `json:"descriptor"`
+	// Ctors are the parameter types of the public constructors a KindInstance call may use.
+	Ctors [][]string `json:"ctors,omitempty"`
+	// Origin is OriginApp or OriginLibrary (registered only with Config.RegisterLibraries).
+	Origin string `json:"origin,omitempty"`
 }
 
 // AppInfo identifies the app whose procedures are registered.
@@ -109,12 +121,12 @@ func uriPart(s string) string {
 	}, s)
 }
 
-// staticName is mamoc.app.<package>.<Class>.<method>; Class is relative to the package when the
-// class lives inside it (dots kept as URI separators), else the full class name.
-func staticName(pkg, class, method string) string {
+// methodName is mamoc.app.<package>.<Class>.<method>, Class relative to the app package tree
+// (root) that holds the class, or the full class name outside every tree.
+func methodName(pkg, root, class, method string) string {
 	rel := class
-	if pkg != "" && strings.HasPrefix(class, pkg+".") {
-		rel = strings.TrimPrefix(class, pkg+".")
+	if root != "" && strings.HasPrefix(class, root+".") {
+		rel = strings.TrimPrefix(class, root+".")
 	}
 	parts := []string{"mamoc", "app"}
 	if pkg != "" {
@@ -127,9 +139,49 @@ func staticName(pkg, class, method string) string {
 	return strings.Join(parts, ".")
 }
 
-// listProcedures picks the offloadable public static methods and MAMoC-shaped classes.
-func listProcedures(g *graph, pkg string) (procs []Procedure, skipped []SkippedMethod, roots []int) {
-	used := map[string]string{}
+// plainParams converts descriptors to Java type names and returns the first that does not
+// convert ("" when all do).
+func plainParams(ds []string) (types []string, bad string) {
+	types = []string{}
+	for _, d := range ds {
+		t := javaType(d)
+		if !convertible(t) && bad == "" {
+			bad = t
+		}
+		types = append(types, t)
+	}
+	return types, bad
+}
+
+// objectMethods are java.lang.Object's (and Comparable's) methods: never procedures.
+var objectMethods = map[string]bool{"toString": true, "equals": true, "hashCode": true, "clone": true,
+	"finalize": true, "compareTo": true, "run": false}
+
+// accessor reports a trivial getter or setter: no loop, no call, a few instructions.
+func accessor(m *dexMethod) bool {
+	if !strings.HasPrefix(m.Name, "get") && !strings.HasPrefix(m.Name, "set") && !strings.HasPrefix(m.Name, "is") {
+		return false
+	}
+	return m.Cost.Loops == 0 && m.Cost.Calls == 0 && m.Cost.Insns <= 8
+}
+
+// lister picks the procedures of one app.
+type lister struct {
+	g       *graph
+	pkg     string
+	o       origins
+	libs    bool
+	procs   []Procedure
+	skipped []SkippedMethod
+	roots   []int
+	used    map[string]string // name → method display
+}
+
+// listProcedures picks the offloadable public static methods, public instance methods of
+// classes with plain constructors, and MAMoC-shaped classes of the app's own code (and of its
+// libraries when libs is set).
+func listProcedures(g *graph, pkg string, o origins, libs bool) (procs []Procedure, skipped []SkippedMethod, roots []int) {
+	l := &lister{g: g, pkg: pkg, o: o, libs: libs, used: map[string]string{}}
 	for _, c := range g.order {
 		if c.Flags&accPublic == 0 || c.Flags&(accInterface|accAbstract) != 0 {
 			continue
@@ -137,70 +189,123 @@ func listProcedures(g *graph, pkg string) (procs []Procedure, skipped []SkippedM
 		if g.nodes[g.byClass[c]].verdict != VerdictOffloadable {
 			continue
 		}
-		// MAMoC shape: public constructor + public run().
-		var ctor, run *dexMethod
-		for _, m := range c.Methods {
-			switch {
-			case m.Name == "<init>" && m.Flags&accPublic != 0 && ctor == nil:
+		if o.of(c.Name) == OriginLibrary && !libs {
+			continue
+		}
+		l.class(c)
+	}
+	return l.procs, l.skipped, l.roots
+}
+
+func (l *lister) offloadable(m *dexMethod) bool {
+	return l.g.nodes[l.g.byMethod[m]].verdict == VerdictOffloadable
+}
+
+// returnOK reports whether a result of Java type t can be sent back: a plain value, or an app
+// object (as its public fields).
+func (l *lister) returnOK(t string) bool {
+	_, app := l.g.classes[strings.TrimRight(t, "[]")]
+	return t == "void" || convertible(t) || app && !strings.HasSuffix(t, "[]")
+}
+
+// names returns the procedure name of class.method and the name earlier versions published,
+// when it differs: the class relative to the manifest package only.
+func (l *lister) names(class, method string) (string, []string) {
+	root := l.o.root(class)
+	name := methodName(l.pkg, root, class, method)
+	old := methodName(l.pkg, l.pkg, class, method)
+	if old == name {
+		return name, nil
+	}
+	if l.used[name] != "" {
+		return old, nil
+	}
+	return name, []string{old}
+}
+
+func (l *lister) add(p Procedure, display string, nodes ...int) {
+	ok, why := l.g.loadable(nodes)
+	switch {
+	case !ok:
+		l.skipped = append(l.skipped, SkippedMethod{Method: display, Reason: why})
+	case l.used[p.Name] != "":
+		l.skipped = append(l.skipped, SkippedMethod{Method: display, Reason: "overload of " + l.used[p.Name] + " already registered as " + p.Name})
+	default:
+		l.used[p.Name] = display
+		for _, a := range p.Aliases {
+			l.used[a] = display
+		}
+		l.procs = append(l.procs, p)
+		l.roots = append(l.roots, nodes...)
+	}
+}
+
+func (l *lister) class(c *dexClass) {
+	g := l.g
+	origin := l.o.of(c.Name)
+	// MAMoC shape: public constructor + public run(); instance methods need plain constructors.
+	var ctor, run *dexMethod
+	var ctors []*dexMethod
+	var ctorTypes [][]string
+	for _, m := range c.Methods {
+		switch {
+		case m.Name == "<init>" && m.Flags&accPublic != 0:
+			if ctor == nil {
 				ctor = m
-			case m.Name == "run" && m.Flags&accPublic != 0 && m.Flags&accStatic == 0 && len(m.Params) == 0:
-				run = m
 			}
-		}
-		if ctor != nil && run != nil && g.nodes[g.byMethod[ctor]].verdict == VerdictOffloadable &&
-			g.nodes[g.byMethod[run]].verdict == VerdictOffloadable {
-			p := Procedure{Name: c.Name, Kind: KindMAMoC, Class: c.Name, Method: "run", Returns: javaType(run.Return), Descriptor: ctor.Proto()}
-			ok := true
-			for _, d := range ctor.Params {
-				t := javaType(d)
-				ok = ok && convertible(t)
-				p.Params = append(p.Params, t)
+			if types, bad := plainParams(m.Params); bad == "" && l.offloadable(m) {
+				ctors = append(ctors, m)
+				ctorTypes = append(ctorTypes, types)
 			}
-			loads, why := g.loadable([]int{g.byMethod[ctor], g.byMethod[run]})
-			if ok && loads && used[p.Name] == "" {
-				used[p.Name] = c.Name
-				procs = append(procs, p)
-				roots = append(roots, g.byMethod[ctor], g.byMethod[run])
-			} else if !ok {
-				skipped = append(skipped, SkippedMethod{Method: ctor.Display(), Reason: "constructor parameters are not convertible"})
-			} else if !loads {
-				skipped = append(skipped, SkippedMethod{Method: ctor.Display(), Reason: why})
-			}
-		}
-		for _, m := range c.Methods {
-			if m.Flags&accStatic == 0 || m.Flags&accPublic == 0 || m.Name == "<clinit>" || !m.HasCode {
-				continue
-			}
-			if g.nodes[g.byMethod[m]].verdict != VerdictOffloadable {
-				continue
-			}
-			p := Procedure{Name: staticName(pkg, c.Name, m.Name), Kind: KindStatic, Class: c.Name, Method: m.Name,
-				Returns: javaType(m.Return), Descriptor: m.Proto(), Params: []string{}}
-			var bad string
-			for _, d := range m.Params {
-				t := javaType(d)
-				if !convertible(t) && bad == "" {
-					bad = t
-				}
-				p.Params = append(p.Params, t)
-			}
-			if r := javaType(m.Return); r != "void" && !convertible(r) && bad == "" {
-				bad = r
-			}
-			loads, why := g.loadable([]int{g.byMethod[m]})
-			switch {
-			case !loads:
-				skipped = append(skipped, SkippedMethod{Method: m.Display() + m.Proto(), Reason: why})
-			case bad != "":
-				skipped = append(skipped, SkippedMethod{Method: m.Display() + m.Proto(), Reason: "type " + bad + " is not convertible"})
-			case used[p.Name] != "":
-				skipped = append(skipped, SkippedMethod{Method: m.Display() + m.Proto(), Reason: "overload of " + used[p.Name] + " already registered as " + p.Name})
-			default:
-				used[p.Name] = m.Display() + m.Proto()
-				procs = append(procs, p)
-				roots = append(roots, g.byMethod[m])
-			}
+		case m.Name == "run" && m.Flags&accPublic != 0 && m.Flags&accStatic == 0 && len(m.Params) == 0:
+			run = m
 		}
 	}
-	return procs, skipped, roots
+	mamoc := false
+	if ctor != nil && run != nil && l.offloadable(ctor) && l.offloadable(run) {
+		p := Procedure{Name: c.Name, Kind: KindMAMoC, Class: c.Name, Method: "run", Returns: javaType(run.Return),
+			Descriptor: ctor.Proto(), Origin: origin}
+		var bad string
+		p.Params, bad = plainParams(ctor.Params)
+		if bad != "" {
+			l.skipped = append(l.skipped, SkippedMethod{Method: ctor.Display(), Reason: "constructor parameters are not convertible"})
+		} else {
+			n := len(l.procs)
+			l.add(p, ctor.Display(), g.byMethod[ctor], g.byMethod[run])
+			mamoc = len(l.procs) > n
+		}
+	}
+	for _, m := range c.Methods {
+		static := m.Flags&accStatic != 0
+		if m.Flags&accPublic == 0 || m.Name == "<clinit>" || m.Name == "<init>" || !m.HasCode || !l.offloadable(m) {
+			continue
+		}
+		if !static && (objectMethods[m.Name] || accessor(m) || mamoc && m.Name == "run" && len(m.Params) == 0) {
+			continue
+		}
+		display := m.Display() + m.Proto()
+		if !static && len(ctors) == 0 {
+			continue // no plain public constructor: listed among the candidates only
+		}
+		name, aliases := l.names(c.Name, m.Name)
+		p := Procedure{Name: name, Aliases: aliases, Kind: KindStatic, Class: c.Name, Method: m.Name,
+			Returns: javaType(m.Return), Descriptor: m.Proto(), Origin: origin}
+		var bad string
+		p.Params, bad = plainParams(m.Params)
+		if bad == "" && !l.returnOK(p.Returns) {
+			bad = p.Returns
+		}
+		if bad != "" {
+			l.skipped = append(l.skipped, SkippedMethod{Method: display, Reason: "type " + bad + " is not convertible"})
+			continue
+		}
+		nodes := []int{g.byMethod[m]}
+		if !static {
+			p.Kind, p.Ctors = KindInstance, ctorTypes
+			for _, k := range ctors {
+				nodes = append(nodes, g.byMethod[k])
+			}
+		}
+		l.add(p, display, nodes...)
+	}
 }

@@ -5,16 +5,21 @@ type Report struct {
 	APKSHA256 string `json:"apk_sha256"`
 	APKBytes  int    `json:"apk_bytes"`
 	// Manifest is nil when the APK has none (ManifestError then says why).
-	Manifest      *Manifest       `json:"manifest,omitempty"`
-	ManifestError string          `json:"manifest_error,omitempty"`
-	DEX           []DEXInfo       `json:"dex"`
-	Counts        Counts          `json:"counts"`
-	Classes       []ClassVerdict  `json:"classes"`
-	Methods       []MethodVerdict `json:"methods"`
-	Procedures    []Procedure     `json:"procedures"`
-	Skipped       []SkippedMethod `json:"skipped,omitempty"`
-	Link          *LinkInfo       `json:"link,omitempty"`
-	Stages        []StageTiming   `json:"stages"`
+	Manifest      *Manifest `json:"manifest,omitempty"`
+	ManifestError string    `json:"manifest_error,omitempty"`
+	DEX           []DEXInfo `json:"dex"`
+	// AppPackages are the package trees of the app's own code; classes outside them are
+	// libraries. Empty when the manifest does not tell (then known library packages are).
+	AppPackages []string `json:"app_packages,omitempty"`
+	Counts      Counts   `json:"counts"`
+	// Candidates are the app's offloadable methods, best first by estimated compute weight.
+	Candidates []Candidate     `json:"candidates"`
+	Classes    []ClassVerdict  `json:"classes"`
+	Methods    []MethodVerdict `json:"methods"`
+	Procedures []Procedure     `json:"procedures"`
+	Skipped    []SkippedMethod `json:"skipped,omitempty"`
+	Link       *LinkInfo       `json:"link,omitempty"`
+	Stages     []StageTiming   `json:"stages"`
 }
 
 // DEXInfo describes one classesN.dex.
@@ -35,6 +40,8 @@ type Counts struct {
 	OffloadableMethods int `json:"offloadable_methods"`
 	ConditionalMethods int `json:"conditional_methods"`
 	DeviceMethods      int `json:"device_bound_methods"`
+	UnsafeMethods      int `json:"unsafe_methods"`
+	LibraryClasses     int `json:"library_classes"`
 	TouchingClasses    int `json:"classes_touching_device_apis"`
 	Procedures         int `json:"procedures"`
 	Registered         int `json:"registered"`
@@ -45,6 +52,7 @@ type ClassVerdict struct {
 	Name     string   `json:"name"`
 	Super    string   `json:"super,omitempty"`
 	DEX      string   `json:"dex"`
+	Origin   string   `json:"origin"`
 	Verdict  string   `json:"verdict"`
 	Reason   string   `json:"reason"`
 	Evidence []string `json:"evidence,omitempty"`

@@ -284,6 +284,7 @@ func (c *refCache) scan(m *dexMethod, codeOff uint32) error {
 		}
 		return nil
 	}
+	var ct costTally
 	or := dextk.NewOpReader(code.Insns)
 	for or.HasMore() {
 		op, err := or.Read()
@@ -291,6 +292,7 @@ func (c *refCache) scan(m *dexMethod, codeOff uint32) error {
 			return err
 		}
 		oc := op.Code()
+		ct.op(op)
 		switch {
 		case oc == dextk.OpCodeConstClass:
 			err = typeRef(uint32(op.Fmt().(dextk.Fmt21c).B), "", ".class", "const-class")
@@ -334,6 +336,12 @@ func (c *refCache) scan(m *dexMethod, codeOff uint32) error {
 			if err := typeRef(p.TypeID, "catch ", "", "catch"); err != nil {
 				return err
 			}
+		}
+	}
+	m.Cost = ct.finish()
+	for _, inv := range m.Invokes {
+		if inv.Class == m.Class.Name && inv.Name == m.Name && inv.Proto == m.Proto() {
+			m.Cost.SelfCall = true
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ const (
 	VerdictOffloadable = "offloadable"  // nothing reachable touches the device
 	VerdictConditional = "conditional"  // offloadable only after shimming or shipping state
 	VerdictDevice      = "device-bound" // reaches a device-bound API, native code or an Android component
+	VerdictUnsafe      = "unsafe"       // reaches a host effect: process spawning, file or network I/O, threads, System.exit
 	VerdictPartial     = "partial"      // class: some methods offloadable, some not
 )
 
@@ -28,6 +29,7 @@ func (g *graph) solve() {
 		match   func(category) bool
 	}{
 		{VerdictDevice, func(c category) bool { return c == catDevice || c == catReflect }},
+		{VerdictUnsafe, func(c category) bool { return c == catEffect }},
 		{VerdictConditional, func(c category) bool { return c == catCond }},
 	} {
 		var queue []int32

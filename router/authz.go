@@ -4,44 +4,31 @@ import (
 	"strings"
 
 	"github.com/gammazero/nexus/v3/wamp"
-)
 
-// MAMoC's topic URIs.
-const (
-	TopicOffloading       = "uk.ac.standrews.cs.mamoc.offloading"
-	TopicOffloadingResult = "uk.ac.standrews.cs.mamoc.offloadingresult"
-	TopicReceiveFile      = "uk.ac.standrews.cs.mamoc.receive_file"
-	TopicStats            = "uk.ac.standrews.cs.mamoc.stats"
+	"github.com/mamoc-go/mamoc/server/api"
 )
-
-// ProcRegistrationMatch is the mamoc procedure that answers wamp.registration.match for
-// remote sessions with null instead of nexus's 0 when nothing matches.
-const ProcRegistrationMatch = "mamoc.meta.registration_match"
 
 // metaForPhones are the wamp.* meta procedures a phone may call.
-var metaForPhones = map[string]bool{
-	"wamp.registration.match":  true,
-	"wamp.registration.lookup": true,
-	"wamp.registration.get":    true,
-	"wamp.registration.list":   true,
-	"wamp.session.count":       true,
-	"wamp.subscription.match":  true,
-	"wamp.subscription.lookup": true,
+var metaForPhones = map[wamp.URI]bool{
+	wamp.MetaProcRegMatch:     true,
+	wamp.MetaProcRegLookup:    true,
+	wamp.MetaProcRegGet:       true,
+	wamp.MetaProcRegList:      true,
+	wamp.MetaProcSessionCount: true,
+	wamp.MetaProcSubMatch:     true,
+	wamp.MetaProcSubLookup:    true,
 }
 
 // phoneSubscribeTopics are the exact topics a phone may subscribe to besides mamoc.*.
 var phoneSubscribeTopics = map[string]bool{
-	TopicOffloadingResult:         true,
-	TopicStats:                    true,
-	"wamp.registration.on_create": true,
-	"wamp.registration.on_delete": true,
+	api.TopicOffloadingResult:         true,
+	api.TopicStats:                    true,
+	string(wamp.MetaEventRegOnCreate): true,
+	string(wamp.MetaEventRegOnDelete): true,
 }
 
-// adminOnlyPrefix names procedures that only admins may call or register.
-const adminOnlyPrefix = "mamoc.admin."
-
 // refactorProcs are the procedures that upload or manage APK refactor jobs.
-var refactorProcs = map[string]bool{"mamoc.app.upload": true}
+var refactorProcs = map[string]bool{api.ProcAppUpload: true}
 
 // authorizer enforces mamoc's roles on every message of a remote session, and rewrites two
 // messages for MAMoC compatibility: CALL wamp.registration.match goes to the mamoc callee that
@@ -67,15 +54,15 @@ func (a *authorizer) Authorize(sess *wamp.Session, msg wamp.Message) (bool, erro
 	switch m := msg.(type) {
 	case *wamp.Call:
 		ok := a.mayCall(role, string(m.Procedure))
-		if ok && m.Procedure == "wamp.registration.match" {
-			m.Procedure = ProcRegistrationMatch
+		if ok && m.Procedure == wamp.MetaProcRegMatch {
+			m.Procedure = api.ProcRegistrationMatch
 		}
 		return ok, nil
 	case *wamp.Register:
 		return mayRegister(role, string(m.Procedure)), nil
 	case *wamp.Publish:
 		ok := mayPublish(role, string(m.Topic))
-		if ok && (m.Topic == TopicOffloading || m.Topic == TopicReceiveFile) {
+		if ok && (m.Topic == api.TopicOffloading || m.Topic == api.TopicReceiveFile) {
 			if m.Options == nil {
 				m.Options = wamp.Dict{}
 			}
@@ -96,18 +83,18 @@ func (a *authorizer) mayCall(role, proc string) bool {
 		return true
 	case RoleEdge:
 		if refactorProcs[proc] {
-			return a.refactorRoles[role]
+			return a.MayRefactor(role)
 		}
-		return !strings.HasPrefix(proc, adminOnlyPrefix) && !strings.HasPrefix(proc, "wamp.session.kill") &&
-			proc != "wamp.session.modify_details"
+		return !strings.HasPrefix(proc, api.PrefixAdmin) && !strings.HasPrefix(proc, string(wamp.MetaProcSessionKill)) &&
+			proc != string(wamp.MetaProcSessionModifyDetails)
 	case RolePhone:
 		if strings.HasPrefix(proc, "wamp.") {
-			return metaForPhones[proc]
+			return metaForPhones[wamp.URI(proc)]
 		}
 		if refactorProcs[proc] {
-			return a.refactorRoles[role]
+			return a.MayRefactor(role)
 		}
-		return !strings.HasPrefix(proc, adminOnlyPrefix)
+		return !strings.HasPrefix(proc, api.PrefixAdmin)
 	}
 	return false
 }
@@ -117,7 +104,7 @@ func mayRegister(role, proc string) bool {
 	case RoleAdmin:
 		return true
 	case RoleEdge:
-		return !strings.HasPrefix(proc, adminOnlyPrefix) && !strings.HasPrefix(proc, "mamoc.meta.")
+		return !strings.HasPrefix(proc, api.PrefixAdmin) && !strings.HasPrefix(proc, api.PrefixMeta)
 	}
 	return false
 }
@@ -127,7 +114,7 @@ func mayPublish(role, topic string) bool {
 	case RoleAdmin, RoleEdge:
 		return true
 	case RolePhone:
-		return topic == TopicOffloading || topic == TopicReceiveFile
+		return topic == api.TopicOffloading || topic == api.TopicReceiveFile
 	}
 	return false
 }
@@ -138,7 +125,7 @@ func maySubscribe(role, topic string) bool {
 		return true
 	case RolePhone:
 		// A phone must not see other phones' source (offloading) or files (receive_file).
-		return phoneSubscribeTopics[topic] || strings.HasPrefix(topic, "mamoc.")
+		return phoneSubscribeTopics[topic] || strings.HasPrefix(topic, api.PrefixMamoc)
 	}
 	return false
 }

@@ -12,6 +12,8 @@ import (
 	nxrouter "github.com/gammazero/nexus/v3/router"
 	"github.com/gammazero/nexus/v3/router/auth"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Router is mamoc's embedded WAMP router: one realm, WebSocket and RawSocket transports,
@@ -21,7 +23,8 @@ type Router struct {
 	log   *slog.Logger
 	nx    nxrouter.Router
 	ws    *wsHandler
-	match *nxclient.Client // answers ProcRegistrationMatch
+	authz *authorizer
+	match *nxclient.Client // answers api.ProcRegistrationMatch
 
 	mu        sync.Mutex // guards listeners and closed
 	listeners []net.Listener
@@ -50,13 +53,14 @@ func New(cfg Config) (*Router, error) {
 		AnonymousAuth:  false, // the AnonymousAuth authenticator above assigns role phone
 		AllowDisclose:  true,
 		Authenticators: authenticators,
-		Authorizer:     newAuthorizer(cfg.RefactorRoles),
 	}
+	authz := newAuthorizer(cfg.RefactorRoles)
+	realm.Authorizer = authz
 	nx, err := nxrouter.NewRouter(&nxrouter.Config{RealmConfigs: []*nxrouter.RealmConfig{realm}}, stdLogger{log})
 	if err != nil {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
-	r := &Router{cfg: cfg, log: log, nx: nx}
+	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz}
 	r.ws = newWSHandler(r)
 	if err := r.startMatchCallee(); err != nil {
 		nx.Close()
@@ -87,7 +91,11 @@ func (r *Router) ConnectLocal(cfg nxclient.Config) (*nxclient.Client, error) {
 	return c, nil
 }
 
-// startMatchCallee registers ProcRegistrationMatch: it asks the real meta procedure and
+// MayRefactor reports whether a user of role may upload APKs for analysis (over WAMP,
+// api.ProcAppUpload, or the HTTP API): admins and Config.RefactorRoles.
+func (r *Router) MayRefactor(role string) bool { return r.authz.MayRefactor(role) }
+
+// startMatchCallee registers api.ProcRegistrationMatch: it asks the real meta procedure and
 // answers null instead of 0 when nothing matches, as Crossbar does and MAMoC phones expect.
 func (r *Router) startMatchCallee() error {
 	c, err := r.ConnectLocal(nxclient.Config{})
@@ -95,7 +103,7 @@ func (r *Router) startMatchCallee() error {
 		return err
 	}
 	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-		res, err := c.Call(ctx, "wamp.registration.match", nil, inv.Arguments, nil, nil)
+		res, err := c.Call(ctx, string(wamp.MetaProcRegMatch), nil, inv.Arguments, nil, nil)
 		if err != nil {
 			return nxclient.InvokeResult{Err: wamp.ErrInvalidArgument, Args: wamp.List{err.Error()}}
 		}
@@ -107,9 +115,9 @@ func (r *Router) startMatchCallee() error {
 		}
 		return nxclient.InvokeResult{Args: wamp.List{id}}
 	}
-	if err := c.Register(ProcRegistrationMatch, handler, nil); err != nil {
+	if err := c.Register(api.ProcRegistrationMatch, handler, nil); err != nil {
 		_ = c.Close()
-		return fmt.Errorf("register %s: %w", ProcRegistrationMatch, err)
+		return fmt.Errorf("register %s: %w", api.ProcRegistrationMatch, err)
 	}
 	r.match = c
 	return nil

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -296,10 +297,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		upload  = "mamoc.app.upload"
 		kill    = "wamp.session.kill_all"
 		metaM   = "wamp.registration.lookup"
-		offl    = router.TopicOffloading
-		result  = router.TopicOffloadingResult
-		stats   = router.TopicStats
-		recv    = router.TopicReceiveFile
+		offl    = api.TopicOffloading
+		result  = api.TopicOffloadingResult
+		stats   = api.TopicStats
+		recv    = api.TopicReceiveFile
 		jobs    = "mamoc.job.progress"
 	)
 	type cell struct {

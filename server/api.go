@@ -4,173 +4,129 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
-// apiDeploy is mamoc.task.deploy kwargs {source, rpcname?} → kwargs {task, source_sha256,
-// compiled, ctor_params, resource_dependent, run_return_type}.
+// apiDeploy is api.ProcTaskDeploy: api.DeployRequest → api.Deployment.
 func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	source, ok := inv.ArgumentsKw["source"].(string)
-	if !ok && len(inv.Arguments) > 0 {
-		source, ok = inv.Arguments[0].(string)
+	req, err := api.ParseDeployRequest(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
 	}
-	if !ok || source == "" {
-		return invokeError(badArg("mamoc.task.deploy needs kwargs {source: Java source}"))
-	}
-	d, err := o.tasks.deploy(ctx, source, asString(inv.ArgumentsKw["rpcname"]))
+	d, err := o.tasks.deploy(ctx, req.Source, req.RPCName)
 	if err != nil {
 		return invokeError(err)
 	}
 	if err := o.register(ctx, d.Task); err != nil {
 		return invokeError(fmt.Errorf("register %s: %w", d.Task.Procedure, err))
 	}
-	return nxclient.InvokeResult{Kwargs: taskDict(d.Task, wamp.Dict{"compiled": d.Compiled})}
+	return nxclient.InvokeResult{Kwargs: api.Deployment{TaskInfo: taskInfo(d.Task), Compiled: d.Compiled}.Kwargs()}
 }
 
-func taskDict(t *task, extra wamp.Dict) wamp.Dict {
-	params := make(wamp.List, len(t.ParamTypes))
+// taskInfo is t as the wire describes it.
+func taskInfo(t *task) api.TaskInfo {
+	params := make([]api.Param, len(t.ParamTypes))
 	for i, typ := range t.ParamTypes {
-		p := wamp.Dict{"type": typ}
+		params[i].Type = typ
 		if i < len(t.ParamNames) {
-			p["name"] = t.ParamNames[i]
+			params[i].Name = t.ParamNames[i]
 		}
-		params[i] = p
 	}
-	d := wamp.Dict{
-		"task": t.Procedure, "class": t.FQCN, "kind": string(t.Kind), "source_sha256": t.SourceSHA256,
-		"ctor_params": params, "resource_dependent": t.ResourceDependent, "run_return_type": t.ReturnType,
-		"registered": true,
-	}
-	if t.Method != "" {
-		d["method"] = t.Method
-	}
-	for k, v := range extra {
-		d[k] = v
-	}
-	return d
+	return api.TaskInfo{Task: t.Procedure, Class: t.FQCN, Kind: string(t.Kind), Method: t.Method,
+		SourceSHA256: t.SourceSHA256, CtorParams: params, ResourceDependent: t.ResourceDependent,
+		RunReturnType: t.ReturnType, Registered: true}
 }
 
-// apiRun is mamoc.task.run kwargs {task, params, resource, resource_sha256, timeout_ms} →
-// kwargs {output, value, stdout, void, exec_time_s, queue_time_s, instance, site, execution_id}.
-// With receive_progress, progress arrives as progressive results with kwargs {progress}.
+// apiRun is api.ProcTaskRun: api.RunRequest → api.RunResult. With receive_progress,
+// progress arrives as progressive results (api.ProgressKwargs).
 func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	kw := inv.ArgumentsKw
-	name := asString(kw["task"])
-	if name == "" {
-		return invokeError(badArg("mamoc.task.run needs kwargs {task: name}"))
+	r, err := api.ParseRunRequest(inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
 	}
-	t, ok := o.tasks.lookup(name)
+	t, ok := o.tasks.lookup(r.Task)
 	if !ok {
-		return invokeError(fmt.Errorf("task %s: %w (deploy it with mamoc.task.deploy)", name, errNotFound))
+		return invokeError(fmt.Errorf("task %s: %w (deploy it with %s)", r.Task, errNotFound, api.ProcTaskDeploy))
 	}
-	var params []any
-	if p, ok := kw["params"]; ok && p != nil {
-		l, ok := wamp.AsList(p)
-		if !ok {
-			return invokeError(badArg("params must be a list"))
-		}
-		params = l
-	}
-	req := runRequest{Task: t, Params: params, ResourceName: asString(kw["resource"]),
-		ResourceSHA256: asString(kw["resource_sha256"]), Progress: o.progressFunc(ctx, inv)}
-	if ms, ok := wamp.AsInt64(kw["timeout_ms"]); ok && ms > 0 {
-		req.Timeout = time.Duration(ms) * time.Millisecond
-	}
+	req := runRequest{Task: t, Params: r.Params, ResourceName: r.Resource, ResourceSHA256: r.ResourceSHA256,
+		Timeout: r.Timeout, Progress: o.progressFunc(ctx, inv)}
 	from := callerOf(inv.Details, "caller")
 	req.Namespace, req.CallerAuthID, req.CallerSession = from.namespace(), from.authid, from.session
 	res, err := o.run(ctx, req)
 	if err != nil {
 		return invokeError(err)
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{
-		"output": res.Output, "value": res.Value, "stdout": res.Stdout, "void": res.Void,
-		"exec_time_s": res.ExecTime.Seconds(), "queue_time_s": res.QueueTime.Seconds(),
-		"instance": res.Instance, "site": o.site, "execution_id": res.ExecutionID,
-	}}
+	return nxclient.InvokeResult{Kwargs: api.RunResult{
+		Output: res.Output, Value: res.Value, Stdout: res.Stdout, Void: res.Void,
+		ExecTime: res.ExecTime, QueueTime: res.QueueTime, Instance: res.Instance, Site: o.site,
+		ExecutionID: res.ExecutionID,
+	}.Kwargs()}
 }
 
-// apiList is mamoc.task.list → kwargs {tasks: [...]}, sorted by name.
+// apiList is api.ProcTaskList → api.TaskList, sorted by name.
 func (o *offload) apiList(context.Context, *wamp.Invocation) nxclient.InvokeResult {
 	ts := o.tasks.list()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Procedure < ts[j].Procedure })
-	out := make(wamp.List, len(ts))
+	l := api.TaskList{Tasks: make([]api.TaskInfo, len(ts))}
 	for i, t := range ts {
-		out[i] = taskDict(t, nil)
+		l.Tasks[i] = taskInfo(t)
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{"tasks": out}}
+	return nxclient.InvokeResult{Kwargs: l.Kwargs()}
 }
 
-// apiResourcePut is mamoc.resource.put args [content] kwargs {name?} → kwargs {sha256, size}.
-// It is idempotent: the same content is stored once.
+// apiResourcePut is api.ProcResourcePut: api.ResourcePut → api.StoredResource. It is
+// idempotent: the same content is stored once.
 func (o *offload) apiResourcePut(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	if len(inv.Arguments) < 1 {
-		return invokeError(badArg("mamoc.resource.put needs args [content]"))
-	}
-	var content []byte
-	switch c := inv.Arguments[0].(type) {
-	case []byte:
-		content = c
-	case string:
-		content = []byte(c)
-	default:
-		return invokeError(badArg("content must be bytes or a string, not %T", c))
+	req, err := api.ParseResourcePut(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
 	}
 	from := callerOf(inv.Details, "caller")
-	if name := asString(inv.ArgumentsKw["name"]); name != "" {
-		r, err := o.resources.put(ctx, from.namespace(), name, content)
+	if req.Name != "" {
+		r, err := o.resources.put(ctx, from.namespace(), req.Name, req.Content)
 		if err != nil {
 			return invokeError(err)
 		}
-		return nxclient.InvokeResult{Kwargs: wamp.Dict{"sha256": r.SHA256, "size": r.Size, "name": r.Name}}
+		return nxclient.InvokeResult{Kwargs: api.StoredResource{SHA256: r.SHA256, Size: r.Size, Name: r.Name}.Kwargs()}
 	}
-	b, err := o.resources.putBlob(ctx, content)
+	b, err := o.resources.putBlob(ctx, req.Content)
 	if err != nil {
 		return invokeError(err)
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{"sha256": b.SHA256, "size": b.Size}}
+	return nxclient.InvokeResult{Kwargs: api.StoredResource{SHA256: b.SHA256, Size: b.Size}.Kwargs()}
 }
 
-// apiResourceMissing is mamoc.resource.missing kwargs {sha256: [...]} → kwargs {missing: [...]}.
+// apiResourceMissing is api.ProcResourceMissing: api.ResourceMissing → api.MissingResources.
 func (o *offload) apiResourceMissing(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	l, ok := wamp.AsList(inv.ArgumentsKw["sha256"])
-	if !ok {
-		return invokeError(badArg("mamoc.resource.missing needs kwargs {sha256: [hashes]}"))
-	}
-	shas := make([]string, 0, len(l))
-	for _, v := range l {
-		s, ok := v.(string)
-		if !ok || !repository.ValidSHA256(s) {
-			return invokeError(badArg("%v is not a sha256", v))
-		}
-		shas = append(shas, s)
-	}
-	missing, err := o.repo.MissingBlobs(ctx, shas)
+	req, err := api.ParseResourceMissing(inv.ArgumentsKw)
 	if err != nil {
 		return invokeError(err)
 	}
-	out := make(wamp.List, len(missing))
-	for i, m := range missing {
-		out[i] = m
+	for _, s := range req.SHA256 {
+		if !repository.ValidSHA256(s) {
+			return invokeError(badArg("%v is not a sha256", s))
+		}
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{"missing": out}}
+	missing, err := o.repo.MissingBlobs(ctx, req.SHA256)
+	if err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: api.MissingResources{Missing: missing}.Kwargs()}
 }
 
-// apiExecutionGet is mamoc.execution.get kwargs {id} → the execution record.
+// apiExecutionGet is api.ProcExecutionGet: api.IDRequest → api.Execution.
 func (o *offload) apiExecutionGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	id := idArg(inv)
-	e, err := o.repo.GetExecution(ctx, id)
+	e, err := o.repo.GetExecution(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
 	if err != nil {
 		return invokeError(err)
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{
-		"id": e.ID, "task": e.Task, "site": e.Site, "status": string(e.Status),
-		"queue_time_s": e.QueueTime.Seconds(), "exec_time_s": e.ExecTime.Seconds(),
-		"output_size": e.OutputSize, "error_uri": e.ErrorURI, "error_message": e.ErrorMessage,
-		"queued_at": e.QueuedAt.Format(time.RFC3339Nano), "ended_at": e.EndedAt.Format(time.RFC3339Nano),
-	}}
+	return nxclient.InvokeResult{Kwargs: api.Execution{
+		ID: e.ID, Task: e.Task, Site: e.Site, Status: string(e.Status), QueueTime: e.QueueTime, ExecTime: e.ExecTime,
+		OutputSize: e.OutputSize, ErrorURI: e.ErrorURI, ErrorMessage: e.ErrorMessage, QueuedAt: e.QueuedAt, EndedAt: e.EndedAt,
+	}.Kwargs()}
 }

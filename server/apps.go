@@ -16,14 +16,8 @@ import (
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
-)
-
-// APK refactoring procedures and topic.
-const (
-	ProcAppUpload    = "mamoc.app.upload"
-	ProcJobGet       = "mamoc.job.get"
-	TopicJobProgress = "mamoc.job.progress"
 )
 
 // refactorStore keeps refactor jobs in the repository: APKs and jars as blobs, job rows in
@@ -116,6 +110,9 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
 	var errs []error
 	for _, p := range procs {
+		if p.Kind == refactor.KindInstance {
+			continue // not served yet
+		}
 		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
 			Procedure: p.Name, Kind: repository.TaskDexClass}
 		if p.Kind == refactor.KindStatic {
@@ -154,12 +151,8 @@ func (o *offload) onStaticCall(ctx context.Context, t *task, inv *wamp.Invocatio
 	if err != nil {
 		return invokeError(err)
 	}
-	var args wamp.List
-	if !res.Void {
-		args = wamp.List{res.Value}
-	}
-	return nxclient.InvokeResult{Args: args, Kwargs: wamp.Dict{"output": res.Output, "exec_time_s": res.ExecTime.Seconds(),
-		"execution_id": res.ExecutionID}}
+	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
+	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
 }
 
 // apps serves APK uploads over WAMP and publishes job progress.
@@ -171,11 +164,11 @@ type apps struct {
 // register offers mamoc.app.upload and mamoc.job.get on sess.
 func (a *apps) register(sess *nxclient.Client) error {
 	a.sess = sess
-	if err := sess.Register(ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
-		return fmt.Errorf("register %s: %w", ProcAppUpload, err)
+	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(ProcJobGet, a.jobGet, nil); err != nil {
-		return fmt.Errorf("register %s: %w", ProcJobGet, err)
+	if err := sess.Register(api.ProcJobGet, a.jobGet, nil); err != nil {
+		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil
 }
@@ -184,7 +177,7 @@ func (a *apps) register(sess *nxclient.Client) error {
 // the refactor roles.
 func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 	if len(inv.Arguments) != 1 {
-		return invokeError(badArg("mamoc.app.upload needs args [apk bytes]"))
+		return invokeError(badArg("%s needs args [apk bytes]", api.ProcAppUpload))
 	}
 	apk, ok := inv.Arguments[0].([]byte)
 	if !ok {
@@ -195,13 +188,12 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
-	return nxclient.InvokeResult{Kwargs: wamp.Dict{"job": id}}
+	return nxclient.InvokeResult{Kwargs: api.Upload{Job: id}.Kwargs()}
 }
 
 // jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
 func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	id := idArg(inv)
-	j, err := a.mgr.Job(ctx, id)
+	j, err := a.mgr.Job(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
@@ -221,8 +213,8 @@ func (a *apps) progress(p refactor.Progress) {
 	if a.sess == nil {
 		return
 	}
-	_ = a.sess.Publish(TopicJobProgress, nil, wamp.List{p.JobID},
-		wamp.Dict{"state": string(p.State), "stage": p.Stage, "progress": p.Progress, "error": p.Error})
+	ev := api.JobProgress{Job: p.JobID, State: api.JobState(p.State), Stage: p.Stage, Progress: p.Progress, Error: p.Error}
+	_ = a.sess.Publish(api.TopicJobProgress, nil, ev.Args(), ev.Kwargs())
 }
 
 // refactorError maps refactor's errors onto the server's sentinels.
@@ -238,19 +230,20 @@ func refactorError(err error) error {
 	return err
 }
 
-// authorizeUpload admits an HTTP upload from a user whose role may refactor: HTTP Basic
-// (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+// authorizeUpload admits an HTTP upload from a user whose role may refactor (the router's
+// rule): HTTP Basic (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
+// Without an embedded router there is no HTTP API and nobody is admitted.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	allowed := map[string]bool{router.RoleAdmin: true}
-	for _, role := range s.cfg.Router.RefactorRoles {
-		allowed[role] = true
+	if s.router == nil {
+		return "", false
 	}
+	allowed := func(role string) bool { return s.router.MayRefactor(role) }
 	match := func(u router.User, secret string) bool {
 		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
 	}
 	if id, secret, ok := r.BasicAuth(); ok {
 		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed[u.Role] {
+			if u.AuthID == id && match(u, secret) && allowed(u.Role) {
 				return u.AuthID, true
 			}
 		}
@@ -258,7 +251,7 @@ func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
 	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed[u.Role] {
+			if match(u, tok) && allowed(u.Role) {
 				return u.AuthID, true
 			}
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/internal/apktest"
-	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // waitJob polls GET /api/jobs/ID until the job ends and returns it.
@@ -101,28 +101,28 @@ func TestRefactoredAppRuns(t *testing.T) {
 	}
 
 	// Over WAMP: a phone may not upload; an edge may, and the same APK gives the same job.
-	if _, err := phone.Call(ctx, server.ProcAppUpload, nil, wamp.List{apk}, nil, nil); rpcErrorURI(err) != string(wamp.ErrNotAuthorized) {
+	if _, err := phone.Call(ctx, api.ProcAppUpload, nil, wamp.List{apk}, nil, nil); rpcErrorURI(err) != string(wamp.ErrNotAuthorized) {
 		t.Errorf("phone upload error = %v, want not_authorized", err)
 	}
 	edge := edgeClient(ctx, t, srv)
-	res, err = edge.Call(ctx, server.ProcAppUpload, nil, wamp.List{apk}, nil, nil)
+	res, err = edge.Call(ctx, api.ProcAppUpload, nil, wamp.List{apk}, nil, nil)
 	if err != nil {
 		t.Fatalf("edge upload: %v", err)
 	}
 	if res.ArgumentsKw["job"] != up.Job {
 		t.Errorf("second upload of the same APK = job %v, want %s", res.ArgumentsKw["job"], up.Job)
 	}
-	res, err = edge.Call(ctx, server.ProcJobGet, nil, wamp.List{up.Job}, nil, nil)
+	res, err = edge.Call(ctx, api.ProcJobGet, nil, wamp.List{up.Job}, nil, nil)
 	if err != nil || res.ArgumentsKw["state"] != "done" {
 		t.Errorf("mamoc.job.get = %v %v, want state done", res, err)
 	}
 
 	// Progress events carry the job id; a job that is not an APK fails with a clear error.
 	events := make(chan *wamp.Event, 64)
-	if err := phone.SubscribeChan(server.TopicJobProgress, events, nil); err != nil {
+	if err := phone.SubscribeChan(api.TopicJobProgress, events, nil); err != nil {
 		t.Fatal(err)
 	}
-	res, err = edge.Call(ctx, server.ProcAppUpload, nil, wamp.List{apktest.Read(t, "TC-debug.apk")}, nil, nil)
+	res, err = edge.Call(ctx, api.ProcAppUpload, nil, wamp.List{apktest.Read(t, "TC-debug.apk")}, nil, nil)
 	if err != nil {
 		t.Fatalf("upload TC-debug.apk: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestRefactoredAppRuns(t *testing.T) {
 			t.Fatal("no mamoc.job.progress event with state done for the TC-debug job")
 		}
 	}
-	res, err = edge.Call(ctx, server.ProcAppUpload, nil, wamp.List{[]byte("this is not a zip")}, nil, nil)
+	res, err = edge.Call(ctx, api.ProcAppUpload, nil, wamp.List{[]byte("this is not a zip")}, nil, nil)
 	if err != nil {
 		t.Fatalf("upload garbage: %v", err)
 	}

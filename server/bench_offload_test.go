@@ -16,6 +16,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/transform"
 )
 
@@ -63,14 +64,14 @@ func BenchmarkOffload(b *testing.B) {
 		b.Fatal(err)
 	}
 	deploy := func(src string) string {
-		res, err := cl.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": src}, nil)
+		res, err := cl.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": src}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		return res.ArgumentsKw["task"].(string)
 	}
 	run := func(task string, params ...any) {
-		if _, err := cl.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": task, "params": params}, nil); err != nil {
+		if _, err := cl.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": task, "params": params}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // onOffloading handles MAMoC's offloading event [source, rpcname, code, resourcename|null,
@@ -16,35 +18,23 @@ import (
 func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 	from := callerOf(ev.Details, "publisher")
 	start := time.Now()
-	args := ev.Arguments
-	if len(args) < 3 {
-		o.log.Warn("offloading event with too few arguments", "n", len(args), "publisher", from.session)
-		o.publishResult(from.session, fmt.Sprintf("mamoc.error.bad_argument: offloading needs [source, rpcname, code, resourcename, params], got %d arguments", len(args)), 0)
+	req, err := api.ParseOffloading(ev.Arguments)
+	if err != nil {
+		o.log.Warn("offloading event refused", "err", err, "publisher", from.session)
+		o.publishResult(from.session, errorText(err), 0)
 		return
 	}
-	platform, rpcName, code := asString(args[0]), asString(args[1]), asString(args[2])
-	var resName string
-	var params []any
-	if len(args) > 3 {
-		resName = asString(args[3])
-	}
-	if len(args) > 4 {
-		params = paramsList(args[4])
-	}
-	if noResource(resName) {
-		resName = ""
-	}
-	o.log.Info("offloading request", "platform", platform, "task", rpcName, "publisher", from.session, "source_bytes", len(code))
-	d, err := o.tasks.deploy(ctx, code, rpcName)
+	o.log.Info("offloading request", "platform", req.Platform, "task", req.RPCName, "publisher", from.session, "source_bytes", len(req.Code))
+	d, err := o.tasks.deploy(ctx, req.Code, req.RPCName)
 	if err != nil {
-		o.log.Info("offloading deploy failed", "task", rpcName, "err", err)
+		o.log.Info("offloading deploy failed", "task", req.RPCName, "err", err)
 		o.publishResult(from.session, errorText(err), time.Since(start))
 		return
 	}
 	if err := o.register(ctx, d.Task); err != nil {
 		o.log.Warn("register task", "task", d.Task.Procedure, "err", err)
 	}
-	res, err := o.run(ctx, runRequest{Task: d.Task, Params: params, ResourceName: resName, Namespace: from.namespace(),
+	res, err := o.run(ctx, runRequest{Task: d.Task, Params: req.Params, ResourceName: req.Resource, Namespace: from.namespace(),
 		CallerAuthID: from.authid, CallerSession: from.session})
 	if err != nil {
 		o.publishResult(from.session, errorText(err), res.ExecTime)
@@ -62,75 +52,29 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 	if !ok {
 		return invokeError(fmt.Errorf("task %s: %w", proc, errNotFound))
 	}
-	resName, params := callShape(inv.Arguments)
-	res, err := o.run(ctx, runRequest{Task: t, Params: params, ResourceName: resName, Namespace: from.namespace(),
+	call := api.ParseTaskCall(inv.Arguments)
+	res, err := o.run(ctx, runRequest{Task: t, Params: call.Params, ResourceName: call.Resource, Namespace: from.namespace(),
 		CallerAuthID: from.authid, CallerSession: from.session, Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
 		o.publishResult(from.session, errorText(err), res.ExecTime)
 		return invokeError(err)
 	}
 	o.publishResult(from.session, res.Output, res.ExecTime)
-	out := res.Output
-	if len(out) > phoneEventLimit {
-		out = out[:phoneEventLimit] + "\n… (output truncated by mamoc)"
-	}
-	return nxclient.InvokeResult{Args: wamp.List{wamp.List{out, res.ExecTime.Seconds(), nil}}}
-}
-
-// callShape splits a MAMoC task call's arguments into the resource name and the params.
-func callShape(args wamp.List) (string, []any) {
-	if len(args) == 2 {
-		if l, ok := wamp.AsList(args[1]); ok {
-			if args[0] == nil {
-				return "", l
-			}
-			if s, ok := args[0].(string); ok {
-				if noResource(s) {
-					s = ""
-				}
-				return s, l
-			}
-		}
-	}
-	if len(args) == 1 && args[0] == nil {
-		return "", nil
-	}
-	return "", []any(args) // the cloud client's flattened form
-}
-
-// paramsList accepts MAMoC's params as a list, a scalar or null.
-func paramsList(v any) []any {
-	if v == nil {
-		return nil
-	}
-	if l, ok := wamp.AsList(v); ok {
-		return l
-	}
-	return []any{v}
+	return nxclient.InvokeResult{Args: api.TaskCallResult{Output: res.Output, Duration: res.ExecTime}.Args()}
 }
 
 // onReceiveFile stores MAMoC's receive_file [source, file_name, content] in the publisher's
 // namespace, content-addressed, with the name sanitised and the size limited.
 func (o *offload) onReceiveFile(ctx context.Context, ev *wamp.Event) {
 	from := callerOf(ev.Details, "publisher")
-	if len(ev.Arguments) < 3 {
-		o.log.Warn("receive_file with too few arguments", "n", len(ev.Arguments))
-		return
-	}
-	name := asString(ev.Arguments[1])
-	var content []byte
-	switch c := ev.Arguments[2].(type) {
-	case string:
-		content = []byte(c)
-	case []byte:
-		content = c
-	default:
-		o.log.Warn("receive_file content is not a string", "type", fmt.Sprintf("%T", c))
-		return
-	}
-	res, err := o.resources.put(ctx, from.namespace(), name, content)
+	f, err := api.ParseReceiveFile(ev.Arguments)
 	if err != nil {
-		o.log.Warn("receive_file refused", "name", name, "publisher", from.session, "err", err)
+		o.log.Warn("receive_file refused", "err", err, "publisher", from.session)
+		return
+	}
+	res, err := o.resources.put(ctx, from.namespace(), f.Name, f.Content)
+	if err != nil {
+		o.log.Warn("receive_file refused", "name", f.Name, "publisher", from.session, "err", err)
 		return
 	}
 	o.log.Info("received file", "name", res.Name, "sha256", res.SHA256, "size", res.Size, "namespace", res.App)
@@ -139,15 +83,7 @@ func (o *offload) onReceiveFile(ctx context.Context, ev *wamp.Event) {
 // errorText is an error as MAMoC's result text: the URI, the message and compiler lines.
 func errorText(err error) string {
 	we := toWAMP(err)
-	s := we.URI + ": " + we.Message
-	if diags, ok := we.Kwargs["diagnostics"].(wamp.List); ok {
-		for _, d := range diags {
-			if m, ok := d.(wamp.Dict); ok {
-				s += fmt.Sprintf("\nline %v:%v: %v", m["line"], m["column"], m["message"])
-			}
-		}
-	}
-	return s
+	return api.ErrorText(we.URI, we.Message, we.Kwargs)
 }
 
 // progressFunc forwards task progress to the caller when it asked for progressive results.
@@ -156,6 +92,6 @@ func (o *offload) progressFunc(ctx context.Context, inv *wamp.Invocation) func(s
 		return nil
 	}
 	return func(msg string) {
-		_ = o.sess.SendProgress(ctx, nil, wamp.Dict{"progress": msg})
+		_ = o.sess.SendProgress(ctx, nil, api.ProgressKwargs(msg))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func hostileTask(class, body string) string {
@@ -38,29 +39,29 @@ func testHostileTasksThroughServer(t *testing.T, driver string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
-	waitProc(ctx, t, edge, server.ProcTaskRun)
+	waitProc(ctx, t, edge, api.ProcTaskRun)
 	tests := []struct {
 		class, body string
 		timeoutMS   int
 		want        []string // acceptable error URIs
 	}{
-		{"Loop", "while (true) {}", 1500, []string{server.ErrURITimeout}},
-		{"Exit", "System.exit(3); return \"\";", 0, []string{server.ErrURIRuntime}},
-		{"Hog", "java.util.List<long[]> l = new java.util.ArrayList<>(); while (true) l.add(new long[1 << 20]);", 0, []string{server.ErrURILimit, server.ErrURIRuntime}},
-		{"ReadHost", "return new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(\"/etc/hostname\")));", 0, []string{server.ErrURIRuntime}},
-		{"Connect", "new java.net.Socket(\"127.0.0.1\", " + strings.TrimPrefix(srv.Addr().String(), "127.0.0.1:") + ").close(); return \"connected\";", 0, []string{server.ErrURIRuntime}},
-		{"Exec", "return new String(Runtime.getRuntime().exec(new String[]{\"/bin/sh\", \"-c\", \"id\"}).getInputStream().readAllBytes());", 0, []string{server.ErrURIRuntime}},
+		{"Loop", "while (true) {}", 1500, []string{api.ErrTimeout}},
+		{"Exit", "System.exit(3); return \"\";", 0, []string{api.ErrRuntime}},
+		{"Hog", "java.util.List<long[]> l = new java.util.ArrayList<>(); while (true) l.add(new long[1 << 20]);", 0, []string{api.ErrLimit, api.ErrRuntime}},
+		{"ReadHost", "return new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(\"/etc/hostname\")));", 0, []string{api.ErrRuntime}},
+		{"Connect", "new java.net.Socket(\"127.0.0.1\", " + strings.TrimPrefix(srv.Addr().String(), "127.0.0.1:") + ").close(); return \"connected\";", 0, []string{api.ErrRuntime}},
+		{"Exec", "return new String(Runtime.getRuntime().exec(new String[]{\"/bin/sh\", \"-c\", \"id\"}).getInputStream().readAllBytes());", 0, []string{api.ErrRuntime}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.class, func(t *testing.T) {
-			if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask(tc.class, tc.body)}, nil); err != nil {
+			if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask(tc.class, tc.body)}, nil); err != nil {
 				t.Fatalf("deploy %s: %v", tc.class, err)
 			}
 			kw := wamp.Dict{"task": "uk.test.hostile." + tc.class}
 			if tc.timeoutMS > 0 {
 				kw["timeout_ms"] = tc.timeoutMS
 			}
-			res, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, kw, nil)
+			res, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, kw, nil)
 			got := rpcErrorURI(err)
 			ok := false
 			for _, w := range tc.want {
@@ -70,10 +71,10 @@ func testHostileTasksThroughServer(t *testing.T, driver string) {
 				t.Errorf("run %s = %v, error %s; want one of %v", tc.class, res, got, tc.want)
 			}
 			// The server keeps serving.
-			if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+			if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 				t.Fatalf("deploy Echo: %v", err)
 			}
-			res, err = edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"after", 1}}, nil)
+			res, err = edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"after", 1}}, nil)
 			if err != nil || res.ArgumentsKw["output"] != "[after|1]" {
 				t.Errorf("normal task after %s = %v %v", tc.class, res, err)
 			}
@@ -91,14 +92,14 @@ func TestBusyWhenQueueFull(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
-	waitProc(ctx, t, edge, server.ProcTaskRun)
-	if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask("Nap", "Thread.sleep(1500); return \"rested\";")}, nil); err != nil {
+	waitProc(ctx, t, edge, api.ProcTaskRun)
+	if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": hostileTask("Nap", "Thread.sleep(1500); return \"rested\";")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	errs := make(chan string, 3)
 	for i := 0; i < 3; i++ {
 		go func() {
-			_, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.hostile.Nap"}, nil)
+			_, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.hostile.Nap"}, nil)
 			if err == nil {
 				errs <- "ok"
 				return
@@ -111,8 +112,8 @@ func TestBusyWhenQueueFull(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		got[<-errs]++
 	}
-	if got["ok"] != 2 || got[server.ErrURIBusy] != 1 {
-		t.Errorf("three calls with one slot and one queue place = %v, want 2 ok and 1 %s", got, server.ErrURIBusy)
+	if got["ok"] != 2 || got[api.ErrBusy] != 1 {
+		t.Errorf("three calls with one slot and one queue place = %v, want 2 ok and 1 %s", got, api.ErrBusy)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,20 +12,8 @@ import (
 
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
-
-// mamoc's own procedures.
-const (
-	ProcTaskDeploy      = "mamoc.task.deploy"
-	ProcTaskRun         = "mamoc.task.run"
-	ProcTaskList        = "mamoc.task.list"
-	ProcResourcePut     = "mamoc.resource.put"
-	ProcResourceMissing = "mamoc.resource.missing"
-	ProcExecutionGet    = "mamoc.execution.get"
-)
-
-// phoneEventLimit keeps each result event under autobahn-java's 128 KiB message cap.
-const phoneEventLimit = 120 << 10
 
 // offload is the offload path: MAMoC's topics and per-task procedures, and mamoc's API.
 type offload struct {
@@ -58,23 +45,23 @@ func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site stri
 // tasks compiled by earlier runs. Work started by events ends with ctx.
 func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
 	o.sess = sess
-	if err := sess.Subscribe(router.TopicOffloading, func(ev *wamp.Event) {
+	if err := sess.Subscribe(api.TopicOffloading, func(ev *wamp.Event) {
 		o.spawn(func() { o.onOffloading(ctx, ev) })
 	}, nil); err != nil {
-		return fmt.Errorf("subscribe %s: %w", router.TopicOffloading, err)
+		return fmt.Errorf("subscribe %s: %w", api.TopicOffloading, err)
 	}
-	if err := sess.Subscribe(router.TopicReceiveFile, func(ev *wamp.Event) {
+	if err := sess.Subscribe(api.TopicReceiveFile, func(ev *wamp.Event) {
 		o.spawn(func() { o.onReceiveFile(ctx, ev) })
 	}, nil); err != nil {
-		return fmt.Errorf("subscribe %s: %w", router.TopicReceiveFile, err)
+		return fmt.Errorf("subscribe %s: %w", api.TopicReceiveFile, err)
 	}
 	procs := map[string]nxclient.InvocationHandler{
-		ProcTaskDeploy:      o.apiDeploy,
-		ProcTaskRun:         o.apiRun,
-		ProcTaskList:        o.apiList,
-		ProcResourcePut:     o.apiResourcePut,
-		ProcResourceMissing: o.apiResourceMissing,
-		ProcExecutionGet:    o.apiExecutionGet,
+		api.ProcTaskDeploy:      o.apiDeploy,
+		api.ProcTaskRun:         o.apiRun,
+		api.ProcTaskList:        o.apiList,
+		api.ProcResourcePut:     o.apiResourcePut,
+		api.ProcResourceMissing: o.apiResourceMissing,
+		api.ProcExecutionGet:    o.apiExecutionGet,
 	}
 	for name, h := range procs {
 		if err := sess.Register(name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
@@ -182,45 +169,12 @@ func (c caller) namespace() string {
 
 // publishResult sends MAMoC's result event [output, duration] to one session only.
 func (o *offload) publishResult(session uint64, output string, duration time.Duration) {
-	if len(output) > phoneEventLimit {
-		output = output[:phoneEventLimit] + "\n… (output truncated by mamoc)"
-	}
 	opts := wamp.Dict{}
 	if session != 0 {
 		opts[wamp.WhitelistKey] = wamp.List{wamp.ID(session)}
 	}
-	// The duration must be a float64 (the phone casts it to Double), never NaN or Inf.
-	d := duration.Seconds()
-	if d != d || d < 0 || d > 1e9 {
-		d = 0
-	}
-	if err := o.sess.Publish(router.TopicOffloadingResult, opts, wamp.List{output, d}, nil); err != nil {
+	res := api.OffloadingResult{Output: output, Duration: duration}
+	if err := o.sess.Publish(api.TopicOffloadingResult, opts, res.Args(), nil); err != nil {
 		o.log.Warn("publish result", "session", session, "err", err)
 	}
-}
-
-// asString returns v as a string; nil and non-strings give "".
-func asString(v any) string {
-	s, _ := wamp.AsString(v)
-	return s
-}
-
-// idArg is the id a get procedure names, in kwargs {id} or args [id].
-func idArg(inv *wamp.Invocation) string {
-	if id := asString(inv.ArgumentsKw["id"]); id != "" {
-		return id
-	}
-	if len(inv.Arguments) > 0 {
-		return asString(inv.Arguments[0])
-	}
-	return ""
-}
-
-// noResource reports whether MAMoC's resource name means "none".
-func noResource(name string) bool {
-	switch strings.TrimSpace(name) {
-	case "", "None", "null", "nil":
-		return true
-	}
-	return false
 }

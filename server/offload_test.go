@@ -16,8 +16,8 @@ import (
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
 
-	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/transform"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
@@ -115,12 +115,12 @@ func TestMAMoCEdgeReplay(t *testing.T) {
 		t.Run(filepath.Base(et.file), func(t *testing.T) {
 			phone := dialPhone(t, wsURL(srv))
 			// EDGE: subscribe, match, publish when unknown, wait for the result event.
-			phone.subscribe(router.TopicOffloadingResult)
+			phone.subscribe(api.TopicOffloadingResult)
 			res, errm := phone.call(10*time.Second, "wamp.registration.match", et.fqcn)
 			if errm != nil || len(res.Arguments) != 1 || res.Arguments[0] != nil {
 				t.Fatalf("match %s before offloading = %v %v, want [null]", et.fqcn, res, errm)
 			}
-			phone.publish(router.TopicOffloading, "Android", et.fqcn, readExample(t, et.file), et.resource, et.params)
+			phone.publish(api.TopicOffloading, "Android", et.fqcn, readExample(t, et.file), et.resource, et.params)
 			out, dur := phone.result(2 * time.Minute)
 			if out != want[et.fqcn] {
 				t.Errorf("offloaded %s output = %q, want the local JVM's %q", et.fqcn, out, want[et.fqcn])
@@ -170,11 +170,11 @@ func TestMAMoCCloudReplay(t *testing.T) {
 			}
 			// CLOUD subscribes only for an unregistered task, and sends receive_file with
 			// placeholder content whenever it has a resource name.
-			phone.subscribe(router.TopicOffloadingResult)
+			phone.subscribe(api.TopicOffloadingResult)
 			if et.resource != nil {
-				phone.publish(router.TopicReceiveFile, "Android", et.resource, "this is file content")
+				phone.publish(api.TopicReceiveFile, "Android", et.resource, "this is file content")
 			}
-			phone.publish(router.TopicOffloading, "Android", et.fqcn, readExample(t, et.file), et.resource, et.params)
+			phone.publish(api.TopicOffloading, "Android", et.fqcn, readExample(t, et.file), et.resource, et.params)
 			if out, _ := phone.result(2 * time.Minute); out != want[et.fqcn] {
 				t.Errorf("cloud offload %s = %q, want %q (the server's resource must win over the placeholder)", et.fqcn, out, want[et.fqcn])
 			}
@@ -218,7 +218,7 @@ public class Echo {
 func edgeClient(ctx context.Context, t *testing.T, srv *server.Server) *nxclient.Client {
 	t.Helper()
 	cl := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
-	waitProc(ctx, t, cl, server.ProcTaskRun)
+	waitProc(ctx, t, cl, api.ProcTaskRun)
 	return cl
 }
 
@@ -233,9 +233,9 @@ func rpcErrorURI(err error) string {
 func TestShellMetacharactersArriveUnchanged(t *testing.T) {
 	srv := offloadServer(t, nil)
 	phone := dialPhone(t, wsURL(srv))
-	phone.subscribe(router.TopicOffloadingResult)
+	phone.subscribe(api.TopicOffloadingResult)
 	nasty := "a; rm -rf / && $(id) `whoami` | cat > /tmp/x \"q\" 'r' \\ * ? ~ <y> %s\n\ttab"
-	phone.publish(router.TopicOffloading, "Android", "uk.test.shell.Echo", echoTask, nil, []any{nasty, 7})
+	phone.publish(api.TopicOffloading, "Android", "uk.test.shell.Echo", echoTask, nil, []any{nasty, 7})
 	if out, _ := phone.result(2 * time.Minute); out != "["+nasty+"|7]" {
 		t.Errorf("echo output = %q, want %q", out, "["+nasty+"|7]")
 	}
@@ -243,17 +243,17 @@ func TestShellMetacharactersArriveUnchanged(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	edge := edgeClient(ctx, t, srv)
-	_, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"x", "not a number"}}, nil)
-	if got := rpcErrorURI(err); got != server.ErrURIBadArgument {
-		t.Errorf("run Echo(\"x\", \"not a number\") error = %s, want %s", got, server.ErrURIBadArgument)
+	_, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"x", "not a number"}}, nil)
+	if got := rpcErrorURI(err); got != api.ErrBadArgument {
+		t.Errorf("run Echo(\"x\", \"not a number\") error = %s, want %s", got, api.ErrBadArgument)
 	}
-	_, err = edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"x"}}, nil)
-	if got := rpcErrorURI(err); got != server.ErrURIBadArgument {
-		t.Errorf("run Echo(\"x\") error = %s, want %s", got, server.ErrURIBadArgument)
+	_, err = edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"x"}}, nil)
+	if got := rpcErrorURI(err); got != api.ErrBadArgument {
+		t.Errorf("run Echo(\"x\") error = %s, want %s", got, api.ErrBadArgument)
 	}
-	_, err = edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "no.such.Task"}, nil)
-	if got := rpcErrorURI(err); got != server.ErrURINotFound {
-		t.Errorf("run no.such.Task error = %s, want %s", got, server.ErrURINotFound)
+	_, err = edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "no.such.Task"}, nil)
+	if got := rpcErrorURI(err); got != api.ErrNotFound {
+		t.Errorf("run no.such.Task error = %s, want %s", got, api.ErrNotFound)
 	}
 }
 
@@ -261,19 +261,19 @@ func TestCompileErrorGetsDiagnostics(t *testing.T) {
 	srv := offloadServer(t, nil)
 	bad := strings.Replace(echoTask, `return "[" + s + "|" + n + "]";`, `return undefinedVariable + 1;`, 1)
 	phone := dialPhone(t, wsURL(srv))
-	phone.subscribe(router.TopicOffloadingResult)
-	phone.publish(router.TopicOffloading, "Android", "uk.test.shell.Echo", bad, nil, []any{"x", 1})
+	phone.subscribe(api.TopicOffloadingResult)
+	phone.publish(api.TopicOffloading, "Android", "uk.test.shell.Echo", bad, nil, []any{"x", 1})
 	out, _ := phone.result(2 * time.Minute)
-	if !strings.Contains(out, server.ErrURICompile) || !strings.Contains(out, "line 16") || !strings.Contains(out, "undefinedVariable") {
-		t.Errorf("compile failure result = %q, want %s with line 16 and the symbol", out, server.ErrURICompile)
+	if !strings.Contains(out, api.ErrCompile) || !strings.Contains(out, "line 16") || !strings.Contains(out, "undefinedVariable") {
+		t.Errorf("compile failure result = %q, want %s with line 16 and the symbol", out, api.ErrCompile)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	edge := edgeClient(ctx, t, srv)
-	_, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": bad}, nil)
+	_, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": bad}, nil)
 	var re nxclient.RPCError
-	if !errors.As(err, &re) || re.Err.Error != server.ErrURICompile {
-		t.Fatalf("deploy bad source error = %v, want %s", err, server.ErrURICompile)
+	if !errors.As(err, &re) || re.Err.Error != api.ErrCompile {
+		t.Fatalf("deploy bad source error = %v, want %s", err, api.ErrCompile)
 	}
 	diags, _ := wamp.AsList(re.Err.ArgumentsKw["diagnostics"])
 	found := false
@@ -287,13 +287,13 @@ func TestCompileErrorGetsDiagnostics(t *testing.T) {
 		t.Errorf("deploy diagnostics = %v, want one on line 16", diags)
 	}
 	// A syntax error is reported the same way, before compiling.
-	_, err = edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": "package a; public class B { void run( }"}, nil)
-	if got := rpcErrorURI(err); got != server.ErrURICompile {
-		t.Errorf("deploy syntax error = %s, want %s", got, server.ErrURICompile)
+	_, err = edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": "package a; public class B { void run( }"}, nil)
+	if got := rpcErrorURI(err); got != api.ErrCompile {
+		t.Errorf("deploy syntax error = %s, want %s", got, api.ErrCompile)
 	}
 	// The server keeps serving: the good source deploys (compiled), then is a cache hit.
 	for i, wantCompiled := range []bool{true, false} {
-		res, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil)
+		res, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil)
 		if err != nil {
 			t.Fatalf("deploy good source #%d: %v", i, err)
 		}
@@ -301,12 +301,12 @@ func TestCompileErrorGetsDiagnostics(t *testing.T) {
 			t.Errorf("deploy good source #%d compiled = %v, want %v", i, c, wantCompiled)
 		}
 	}
-	res, err := edge.Call(ctx, server.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"ok", 2}}, nil)
+	res, err := edge.Call(ctx, api.ProcTaskRun, nil, nil, wamp.Dict{"task": "uk.test.shell.Echo", "params": []any{"ok", 2}}, nil)
 	if err != nil || res.ArgumentsKw["output"] != "[ok|2]" {
 		t.Fatalf("run after failures = %v %v, want output [ok|2]", res, err)
 	}
 	id, _ := wamp.AsString(res.ArgumentsKw["execution_id"])
-	exe, err := edge.Call(ctx, server.ProcExecutionGet, nil, nil, wamp.Dict{"id": id}, nil)
+	exe, err := edge.Call(ctx, api.ProcExecutionGet, nil, nil, wamp.Dict{"id": id}, nil)
 	if err != nil {
 		t.Fatalf("execution.get: %v", err)
 	}
@@ -330,7 +330,7 @@ func TestTwentyPhonesAtOnce(t *testing.T) {
 	phones := make([]*rawPhone, n)
 	for i := range phones {
 		phones[i] = dialPhone(t, wsURL(srv))
-		phones[i].subscribe(router.TopicOffloadingResult)
+		phones[i].subscribe(api.TopicOffloadingResult)
 	}
 	var wg sync.WaitGroup
 	for i := range phones {
@@ -338,7 +338,7 @@ func TestTwentyPhonesAtOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			src := strings.NewReplacer("uk.test.shell", fmt.Sprintf("uk.test.p%d", i), "Echo", fmt.Sprintf("Task%d", i)).Replace(echoTask)
-			phones[i].publish(router.TopicOffloading, "Android", fmt.Sprintf("uk.test.p%d.Task%d", i, i), src, nil, []any{fmt.Sprintf("phone-%d", i), i * i})
+			phones[i].publish(api.TopicOffloading, "Android", fmt.Sprintf("uk.test.p%d.Task%d", i, i), src, nil, []any{fmt.Sprintf("phone-%d", i), i * i})
 		}()
 	}
 	wg.Wait()
@@ -358,9 +358,9 @@ func TestReceiveFileStaysInStore(t *testing.T) {
 	data := filepath.Dir(filepath.Join(srv.Config().DataDir, "x"))
 	phone := dialPhone(t, wsURL(srv))
 	for _, name := range []string{"../../x", "../x", "/tmp/mamoc-evil", "a/b", ".hidden", "..", "x\x00y"} {
-		phone.publish(router.TopicReceiveFile, "Android", name, "evil content")
+		phone.publish(api.TopicReceiveFile, "Android", name, "evil content")
 	}
-	phone.publish(router.TopicReceiveFile, "Android", "good.txt", "good content")
+	phone.publish(api.TopicReceiveFile, "Android", "good.txt", "good content")
 	time.Sleep(300 * time.Millisecond)
 	for _, p := range []string{filepath.Join(data, "..", "x"), filepath.Join(data, "..", "..", "x"), "/tmp/mamoc-evil", filepath.Join(data, "x")} {
 		if _, err := os.Stat(p); err == nil {
@@ -370,16 +370,16 @@ func TestReceiveFileStaysInStore(t *testing.T) {
 	// The good file is usable by this phone's tasks, by name.
 	src := strings.NewReplacer("public Echo(String s, int n)", "public Echo(String s, int n)").Replace(echoTask)
 	src = strings.Replace(src, "@Offloadable", "@Offloadable(resourceDependent = true)", 1)
-	phone.subscribe(router.TopicOffloadingResult)
-	phone.publish(router.TopicOffloading, "Android", "uk.test.shell.Echo", src, "good.txt", []any{5})
+	phone.subscribe(api.TopicOffloadingResult)
+	phone.publish(api.TopicOffloading, "Android", "uk.test.shell.Echo", src, "good.txt", []any{5})
 	if out, _ := phone.result(2 * time.Minute); out != "[good content|5]" {
 		t.Errorf("task with resource good.txt = %q, want [good content|5]", out)
 	}
 	// Another phone cannot read it by name.
 	other := dialPhone(t, wsURL(srv))
-	other.subscribe(router.TopicOffloadingResult)
-	other.publish(router.TopicOffloading, "Android", "uk.test.shell.Echo", src, "good.txt", []any{5})
-	if out, _ := other.result(time.Minute); !strings.Contains(out, server.ErrURINotFound) {
-		t.Errorf("other phone reading good.txt = %q, want %s", out, server.ErrURINotFound)
+	other.subscribe(api.TopicOffloadingResult)
+	other.publish(api.TopicOffloading, "Android", "uk.test.shell.Echo", src, "good.txt", []any{5})
+	if out, _ := other.result(time.Minute); !strings.Contains(out, api.ErrNotFound) {
+		t.Errorf("other phone reading good.txt = %q, want %s", out, api.ErrNotFound)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mamoc-go/mamoc/internal/apktest"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // TestTasksSurviveRestart deploys a source task and refactors an APK, restarts the server on
@@ -47,7 +48,7 @@ func TestTasksSurviveRestart(t *testing.T) {
 	}
 	run(func(srv *server.Server) {
 		edge := dial(ctx, t, wsURL(srv), serialize.CBOR, "edge1", "edge-ticket")
-		if _, err := edge.Call(ctx, server.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
+		if _, err := edge.Call(ctx, api.ProcTaskDeploy, nil, nil, wamp.Dict{"source": echoTask}, nil); err != nil {
 			t.Fatalf("deploy: %v", err)
 		}
 		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr().String()+"/api/apps", bytes.NewReader(apktest.Read(t, "TestActivity.apk")))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/api"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -79,9 +80,9 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 		we := toWAMP(runErr)
 		exec.ErrorURI, exec.ErrorMessage = we.URI, we.Message
 		switch we.URI {
-		case ErrURITimeout:
+		case api.ErrTimeout:
 			exec.Status = repository.StatusTimedOut
-		case "wamp.error.canceled":
+		case api.ErrCanceled:
 			exec.Status = repository.StatusCancelled
 		default:
 			exec.Status = repository.StatusFailed
@@ -152,6 +153,9 @@ func normalizeArg(v any) (any, error) {
 		}
 		return int64(x), nil
 	case uint:
+		if uint64(x) > 1<<63-1 {
+			return nil, errors.New("integer out of range")
+		}
 		return int64(x), nil
 	case float32:
 		return float64(x), nil

@@ -21,6 +21,7 @@ import (
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) {
@@ -154,7 +155,7 @@ func TestStatsEventWithinOnePeriod(t *testing.T) {
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events := make(chan *wamp.Event, 4)
-	if err := phone.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := phone.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -171,16 +172,16 @@ func TestStatsRetainedForLateSubscriber(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.JSON, "", "")
-	waitProc(ctx, t, phone, server.ProcStatsGet)
-	res, err := phone.Call(ctx, server.ProcStatsGet, nil, nil, nil, nil)
+	waitProc(ctx, t, phone, api.ProcStatsGet)
+	res, err := phone.Call(ctx, api.ProcStatsGet, nil, nil, nil, nil)
 	if err != nil {
-		t.Fatalf("call %s: %v", server.ProcStatsGet, err)
+		t.Fatalf("call %s: %v", api.ProcStatsGet, err)
 	}
 	checkStats(t, res.Arguments, res.ArgumentsKw)
 
 	late := dial(ctx, t, wsURL(srv), serialize.MSGPACK, "", "")
 	events := make(chan *wamp.Event, 4)
-	if err := late.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := late.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -192,7 +193,7 @@ func TestStatsRetainedForLateSubscriber(t *testing.T) {
 	// Another subscriber joining later gets its own copy; the first gets no duplicate.
 	later := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events2 := make(chan *wamp.Event, 4)
-	if err := later.SubscribeChan(router.TopicStats, events2, nil); err != nil {
+	if err := later.SubscribeChan(api.TopicStats, events2, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -213,7 +214,7 @@ func TestStatsCPURisesUnderLoad(t *testing.T) {
 	defer cancel()
 	phone := dial(ctx, t, wsURL(srv), serialize.CBOR, "", "")
 	events := make(chan *wamp.Event, 64)
-	if err := phone.SubscribeChan(router.TopicStats, events, nil); err != nil {
+	if err := phone.SubscribeChan(api.TopicStats, events, nil); err != nil {
 		t.Fatal(err)
 	}
 	var stop atomic.Bool
@@ -262,10 +263,10 @@ func TestJoinRemoteRouter(t *testing.T) {
 	_ = startServer(t, server.Config{Join: wsURL(hub), JoinAuthID: "edge1", JoinTicket: "edge-ticket",
 		ServerID: "node-a", StatsInterval: time.Hour})
 	phone := dial(ctx, t, wsURL(hub), serialize.CBOR, "", "")
-	waitProc(ctx, t, phone, server.ProcStatsGet)
-	res, err := phone.Call(ctx, server.ProcStatsGet, nil, nil, nil, nil)
+	waitProc(ctx, t, phone, api.ProcStatsGet)
+	res, err := phone.Call(ctx, api.ProcStatsGet, nil, nil, nil, nil)
 	if err != nil {
-		t.Fatalf("call %s through the hub: %v", server.ProcStatsGet, err)
+		t.Fatalf("call %s through the hub: %v", api.ProcStatsGet, err)
 	}
 	checkStats(t, res.Arguments, res.ArgumentsKw)
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gammazero/nexus/v3/wamp"
 	"github.com/shirou/gopsutil/v3/cpu"
 	"github.com/shirou/gopsutil/v3/load"
 	"github.com/shirou/gopsutil/v3/mem"
@@ -44,33 +43,6 @@ type RuntimeCounts struct {
 	Queued  int // calls waiting for an instance
 	Running int // calls executing
 	Warm    int // idle warm instances
-}
-
-// args returns MAMoC's positional shape [cpu, mem, battery].
-func (s Stats) args() wamp.List {
-	return wamp.List{s.CPUPowerMHz, s.MemTotalMB, s.BatteryPercent}
-}
-
-// kwargs returns the live data, with the server's id and version.
-func (s Stats) kwargs(serverID, version string) wamp.Dict {
-	return wamp.Dict{
-		"cpu_percent":       s.CPUPercent,
-		"load1":             s.Load1,
-		"load5":             s.Load5,
-		"load15":            s.Load15,
-		"mem_total_mb":      s.MemTotalMB,
-		"mem_free_mb":       s.MemFreeMB,
-		"cores":             s.Cores,
-		"cpu_mhz_total":     s.CPUPowerMHz,
-		"battery_percent":   s.BatteryPercent,
-		"charging":          s.Charging,
-		"server_id":         serverID,
-		"version":           version,
-		"queue_length":      s.Runtime.Queued,
-		"running_instances": s.Runtime.Running,
-		"warm_instances":    s.Runtime.Warm,
-		"uptime_s":          s.Uptime.Seconds(),
-	}
 }
 
 // sampler takes Stats samples with gopsutil.

@@ -10,14 +10,11 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // retainedDelay separates a SUBSCRIBED from the retained event that follows it.
 const retainedDelay = 50 * time.Millisecond
-
-// ProcStatsGet returns the last stats event's args and kwargs.
-const ProcStatsGet = "mamoc.stats.get"
 
 // statsPublisher samples the host every period and publishes the stats event. It retains
 // the last event and sends it at once to each new subscriber of the stats topic.
@@ -38,25 +35,25 @@ func newStatsPublisher(s *Server, smp *sampler) *statsPublisher {
 	return &statsPublisher{s: s, sampler: smp, subIDs: map[wamp.ID]bool{}, pending: make(chan wamp.ID, 256)}
 }
 
-// register offers ProcStatsGet and watches subscriptions to the stats topic.
+// register offers api.ProcStatsGet and watches subscriptions to the stats topic.
 func (p *statsPublisher) register(sess *nxclient.Client) error {
 	p.mu.Lock()
 	p.sess = sess
 	p.mu.Unlock()
-	err := sess.Register(ProcStatsGet, func(ctx context.Context, _ *wamp.Invocation) nxclient.InvokeResult {
-		st := p.current(ctx)
-		return nxclient.InvokeResult{Args: st.args(), Kwargs: st.kwargs(p.s.cfg.ServerID, p.s.version)}
+	err := sess.Register(api.ProcStatsGet, func(ctx context.Context, _ *wamp.Invocation) nxclient.InvokeResult {
+		st := p.wire(p.current(ctx))
+		return nxclient.InvokeResult{Args: st.Args(), Kwargs: st.Kwargs()}
 	}, nil)
 	if err != nil {
 		return err
 	}
 	// on_create tells the subscription id of a new topic; on_subscribe tells each subscriber.
-	if err := sess.Subscribe("wamp.subscription.on_create", func(ev *wamp.Event) {
+	if err := sess.Subscribe(string(wamp.MetaEventSubOnCreate), func(ev *wamp.Event) {
 		if len(ev.Arguments) < 2 {
 			return
 		}
 		d, _ := wamp.AsDict(ev.Arguments[1])
-		if uri, _ := wamp.AsURI(d["uri"]); uri == router.TopicStats {
+		if uri, _ := wamp.AsURI(d["uri"]); uri == api.TopicStats {
 			if id, ok := wamp.AsID(d["id"]); ok {
 				p.mu.Lock()
 				p.subIDs[id] = true
@@ -66,7 +63,7 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 	}, nil); err != nil {
 		return err
 	}
-	err = sess.Subscribe("wamp.subscription.on_subscribe", func(ev *wamp.Event) {
+	err = sess.Subscribe(string(wamp.MetaEventSubOnSubscribe), func(ev *wamp.Event) {
 		if len(ev.Arguments) < 2 {
 			return
 		}
@@ -91,7 +88,7 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 	// A subscription that existed before this session joined (a remote router).
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if res, err := sess.Call(ctx, "wamp.subscription.lookup", nil, wamp.List{router.TopicStats}, nil, nil); err == nil && len(res.Arguments) > 0 {
+	if res, err := sess.Call(ctx, string(wamp.MetaProcSubLookup), nil, wamp.List{api.TopicStats}, nil, nil); err == nil && len(res.Arguments) > 0 {
 		if id, ok := wamp.AsID(res.Arguments[0]); ok && id != 0 {
 			p.mu.Lock()
 			p.subIDs[id] = true
@@ -99,6 +96,17 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 		}
 	}
 	return nil
+}
+
+// wire is st as the stats event carries it, with this server's id and version.
+func (p *statsPublisher) wire(st Stats) api.Stats {
+	return api.Stats{
+		CPUMHzTotal: st.CPUPowerMHz, MemTotalMB: float64(st.MemTotalMB), BatteryPercent: float64(st.BatteryPercent),
+		Charging: st.Charging, CPUPercent: st.CPUPercent, Load1: st.Load1, Load5: st.Load5, Load15: st.Load15,
+		MemFreeMB: float64(st.MemFreeMB), Cores: st.Cores, QueueLength: st.Runtime.Queued,
+		RunningInstances: st.Runtime.Running, WarmInstances: st.Runtime.Warm,
+		ServerID: p.s.cfg.ServerID, Version: p.s.version, Uptime: st.Uptime,
+	}
 }
 
 // current returns the retained sample, taking one if there is none yet.
@@ -127,7 +135,8 @@ func (p *statsPublisher) publish(st Stats, opts wamp.Dict) {
 	if sess == nil {
 		return
 	}
-	if err := sess.Publish(router.TopicStats, opts, st.args(), st.kwargs(p.s.cfg.ServerID, p.s.version)); err != nil {
+	w := p.wire(st)
+	if err := sess.Publish(api.TopicStats, opts, w.Args(), w.Kwargs()); err != nil {
 		p.s.log.Debug("publish stats", "err", err)
 	}
 }
@@ -165,7 +174,7 @@ func (p *statsPublisher) recordSite(ctx context.Context, st Stats) {
 	if repo == nil {
 		return
 	}
-	b, err := json.Marshal(st.kwargs(p.s.cfg.ServerID, p.s.version))
+	b, err := json.Marshal(p.wire(st).Kwargs())
 	if err != nil {
 		return
 	}

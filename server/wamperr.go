@@ -10,21 +10,9 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/transform"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
-)
-
-// mamoc's WAMP error URIs.
-const (
-	ErrURICompile        = "mamoc.error.compile"
-	ErrURIRuntime        = "mamoc.error.runtime"
-	ErrURITimeout        = "mamoc.error.timeout"
-	ErrURILimit          = "mamoc.error.limit"
-	ErrURINotFound       = "mamoc.error.not_found"
-	ErrURIBadArgument    = "mamoc.error.bad_argument"
-	ErrURINotOffloadable = "mamoc.error.not_offloadable"
-	ErrURIBusy           = "mamoc.error.busy"
-	ErrURIInternal       = "mamoc.error.internal"
 )
 
 // Sentinels of the server's own checks; wampError maps them to URIs.
@@ -54,45 +42,41 @@ func toWAMP(err error) wampError {
 	)
 	switch {
 	case errors.As(err, &ce):
-		diags := make(wamp.List, 0, len(ce.Diagnostics))
+		diags := make([]api.Diagnostic, 0, len(ce.Diagnostics))
 		for _, d := range ce.Diagnostics {
-			diags = append(diags, wamp.Dict{"line": d.Line, "column": d.Column, "kind": d.Kind, "message": d.Message, "source": d.Source})
+			diags = append(diags, api.Diagnostic{Line: d.Line, Column: d.Column, Kind: d.Kind, Message: d.Message, Source: d.Source})
 		}
-		return wampError{ErrURICompile, err.Error(), wamp.Dict{"diagnostics": diags}}
+		return wampError{api.ErrCompile, err.Error(), api.CompileDetails(diags)}
 	case errors.As(err, &se):
-		return wampError{ErrURICompile, err.Error(), wamp.Dict{"diagnostics": wamp.List{
-			wamp.Dict{"line": se.Line, "column": se.Column, "kind": "ERROR", "message": se.Message}}}}
+		return wampError{api.ErrCompile, err.Error(), api.CompileDetails([]api.Diagnostic{
+			{Line: se.Line, Column: se.Column, Kind: "ERROR", Message: se.Message}})}
 	case errors.As(err, &noe):
-		reasons := make(wamp.List, 0, len(noe.Reasons))
-		for _, r := range noe.Reasons {
-			reasons = append(reasons, r)
-		}
-		return wampError{ErrURINotOffloadable, err.Error(), wamp.Dict{"reasons": reasons}}
+		return wampError{api.ErrNotOffloadable, err.Error(), api.NotOffloadableDetails(noe.Reasons)}
 	case errors.Is(err, transform.ErrNoTaskClass):
-		return wampError{ErrURINotOffloadable, err.Error(), nil}
+		return wampError{api.ErrNotOffloadable, err.Error(), nil}
 	case errors.As(err, &te):
-		return wampError{ErrURIRuntime, err.Error(), wamp.Dict{"exception": te.Class, "message": te.Message, "stack": trimStack(te.Stack)}}
+		return wampError{api.ErrRuntime, err.Error(), api.RuntimeDetails(te.Class, te.Message, trimStack(te.Stack))}
 	case errors.As(err, &ae):
-		return wampError{ErrURIBadArgument, err.Error(), nil}
+		return wampError{api.ErrBadArgument, err.Error(), nil}
 	case errors.As(err, &le):
-		return wampError{ErrURILimit, err.Error(), wamp.Dict{"limit": le.Limit}}
+		return wampError{api.ErrLimit, err.Error(), api.LimitDetails(le.Limit)}
 	case errors.Is(err, unikernel.ErrLimit), errors.Is(err, transform.ErrTooLarge), errors.Is(err, errTooLarge),
 		errors.Is(err, repository.ErrTooLarge):
-		return wampError{ErrURILimit, err.Error(), nil}
+		return wampError{api.ErrLimit, err.Error(), nil}
 	case errors.Is(err, unikernel.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return wampError{ErrURITimeout, err.Error(), nil}
+		return wampError{api.ErrTimeout, err.Error(), nil}
 	case errors.Is(err, unikernel.ErrCanceled), errors.Is(err, context.Canceled):
-		return wampError{string(wamp.ErrCanceled), err.Error(), nil}
+		return wampError{api.ErrCanceled, err.Error(), nil}
 	case errors.Is(err, unikernel.ErrBusy):
-		return wampError{ErrURIBusy, err.Error(), nil}
+		return wampError{api.ErrBusy, err.Error(), nil}
 	case errors.Is(err, unikernel.ErrCrashed):
-		return wampError{ErrURIRuntime, err.Error(), wamp.Dict{"exception": "instance crashed"}}
+		return wampError{api.ErrRuntime, err.Error(), api.CrashDetails("instance crashed")}
 	case errors.Is(err, errNotFound), errors.Is(err, repository.ErrNotFound):
-		return wampError{ErrURINotFound, err.Error(), nil}
-	case errors.Is(err, errBadArgument), errors.Is(err, transform.ErrInvalidName), errors.Is(err, repository.ErrInvalid):
-		return wampError{ErrURIBadArgument, err.Error(), nil}
+		return wampError{api.ErrNotFound, err.Error(), nil}
+	case errors.Is(err, errBadArgument), errors.Is(err, api.ErrInvalid), errors.Is(err, transform.ErrInvalidName), errors.Is(err, repository.ErrInvalid):
+		return wampError{api.ErrBadArgument, err.Error(), nil}
 	}
-	return wampError{ErrURIInternal, err.Error(), nil}
+	return wampError{api.ErrInternal, err.Error(), nil}
 }
 
 // invokeError is err as the result of a procedure.

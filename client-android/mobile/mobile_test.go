@@ -18,6 +18,7 @@ import (
 	client "github.com/mamoc-go/mamoc/client-android"
 	"github.com/mamoc-go/mamoc/client-android/mobile"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -189,7 +190,7 @@ func TestStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Stop()
-	if err := srv.Publish(client.TopicStats, nil, wamp.List{1.0, 2, 3}, wamp.Dict{"queue_length": 5}); err != nil {
+	if err := srv.Publish(api.TopicStats, nil, wamp.List{1.0, 2, 3}, wamp.Dict{"queue_length": 5}); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gammazero/nexus/v3/wamp"
+)
+
+// ErrInvalid is what every Parse function's error matches when a message has the wrong
+// shape; the server answers it with ErrBadArgument.
+var ErrInvalid = errors.New("bad argument")
+
+// invalid is an ErrInvalid with a formatted message.
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+// str returns d[k] as a string; missing keys and other types give "".
+func str(d wamp.Dict, k string) string {
+	s, _ := wamp.AsString(d[k])
+	return s
+}
+
+// integer returns d[k] as an int64; missing keys and other types give 0.
+func integer(d wamp.Dict, k string) int64 {
+	n, _ := wamp.AsInt64(d[k])
+	return n
+}
+
+// float returns d[k] as a float64; missing keys and other types give 0.
+func float(d wamp.Dict, k string) float64 {
+	f, _ := wamp.AsFloat64(d[k])
+	return f
+}
+
+// boolean returns d[k] as a bool; missing keys and other types give false.
+func boolean(d wamp.Dict, k string) bool {
+	b, _ := wamp.AsBool(d[k])
+	return b
+}
+
+// seconds is a wire duration in seconds as a time.Duration.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// nullable is s, or nil (WAMP null) when s is empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// strings returns v as a list of strings, skipping other elements.
+func stringList(v any) []string {
+	l, _ := wamp.AsList(v)
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		if s, ok := wamp.AsString(e); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// list returns ss as a WAMP list.
+func list(ss []string) wamp.List {
+	out := make(wamp.List, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// AsString returns v as a string; nil and non-strings give "".
+func AsString(v any) string {
+	s, _ := wamp.AsString(v)
+	return s
+}
+
+// IDRequest is the request of a get procedure (ProcExecutionGet, ProcJobGet): kwargs {id}, or
+// args [id].
+type IDRequest struct {
+	ID string
+}
+
+// Kwargs returns the request's kwargs.
+func (r IDRequest) Kwargs() wamp.Dict { return wamp.Dict{"id": r.ID} }
+
+// ParseIDRequest reads kwargs {id}, else args [id]; a missing id is "".
+func ParseIDRequest(args wamp.List, kw wamp.Dict) IDRequest {
+	if id := str(kw, "id"); id != "" {
+		return IDRequest{ID: id}
+	}
+	if len(args) > 0 {
+		return IDRequest{ID: AsString(args[0])}
+	}
+	return IDRequest{}
+}
