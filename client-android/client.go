@@ -44,7 +44,7 @@ type Options struct {
 	// Logger receives the client's log. Default: discard.
 	Logger *slog.Logger
 	// Node names one server node among several that share the router (mamoc-server --join): the
-	// client then calls that node's scoped procedures (NodeProcedure). Default empty: the
+	// client then calls that node's scoped procedures (mamoc.node.<Node>.*). Default empty: the
 	// router's mamoc API, whichever node serves it.
 	Node string
 }
@@ -74,7 +74,7 @@ func (o *Options) Validate() error {
 	if (o.AuthID == "") != (o.Ticket == "") {
 		return fmt.Errorf("authid and ticket go together: %w", ErrBadArgument)
 	}
-	if o.Node != "" && !validSiteName(o.Node) {
+	if o.Node != "" && !api.ValidSiteName(o.Node) {
 		return fmt.Errorf("node %q, want letters, digits, '-' and '_': %w", o.Node, ErrBadArgument)
 	}
 	return nil
@@ -162,8 +162,8 @@ func (c *Client) call(ctx context.Context, proc string, args wamp.List, kwargs w
 	if progress != nil {
 		prog = progress
 	}
-	if c.node != "" && strings.HasPrefix(proc, "mamoc.") {
-		proc = NodeProcedure(c.node, proc)
+	if c.node != "" && strings.HasPrefix(proc, api.PrefixMamoc) {
+		proc = api.NodeProcedure(c.node, proc)
 	}
 	res, err := c.nx.Call(ctx, proc, nil, args, kwargs, prog)
 	if err == nil {

@@ -5,38 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/mamoc-go/mamoc/decision"
+	"github.com/mamoc-go/mamoc/server/api"
 )
-
-// Procedures and prefixes of the multisite API.
-const (
-	// ProcHistoryGet is {task?} → {stats: [{task, site, count, mean_s, p50_s, p95_s,
-	// failure_rate, last_seen_ms}]}: the server's per-task execution statistics.
-	ProcHistoryGet = "mamoc.history.get"
-	// ProcSiteList is → {sites: [{name, kind, stats, last_seen_ms}]}: the nodes on the router.
-	ProcSiteList = "mamoc.site.list"
-	// PrefixNode starts the node-scoped names of the mamoc API: mamoc.node.<site>.<rest>, e.g.
-	// mamoc.node.b.task.run for node b's mamoc.task.run.
-	PrefixNode = "mamoc.node."
-)
-
-// NodeProcedure returns the name of proc (a mamoc.* procedure) scoped to the node site.
-func NodeProcedure(site, proc string) string {
-	return PrefixNode + site + "." + strings.TrimPrefix(proc, "mamoc.")
-}
-
-var siteNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// validSiteName reports whether name can be a site name: 1–64 letters, digits, '-' and '_'
-// (it becomes a WAMP URI component).
-func validSiteName(name string) bool { return siteNameRE.MatchString(name) }
 
 // SiteConfig describes one site of a Multi.
 type SiteConfig struct {
@@ -156,7 +132,7 @@ func (s *site) run(ctx context.Context, bo func() backoff.BackOff) {
 
 func (s *site) onStats(st Stats) {
 	if node := s.cfg.Options.Node; node != "" {
-		if name, _ := st.Kwargs["site"].(string); name != "" && name != node {
+		if name := st.Site; name != "" && name != node {
 			return // another node's sample on the shared router
 		}
 	}
@@ -332,7 +308,7 @@ func (s *site) siteStats(ctx context.Context, task string, maxAge time.Duration)
 
 // validate checks cfg.
 func (cfg *SiteConfig) validate() error {
-	if !validSiteName(cfg.Name) {
+	if !api.ValidSiteName(cfg.Name) {
 		return fmt.Errorf("site name %q, want 1–64 letters, digits, '-' and '_': %w", cfg.Name, ErrBadArgument)
 	}
 	if cfg.URL == "" {
