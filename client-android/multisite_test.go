@@ -14,6 +14,7 @@ import (
 
 	client "github.com/mamoc-go/mamoc/client-android"
 	"github.com/mamoc-go/mamoc/server"
+	"github.com/mamoc-go/mamoc/router"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -37,7 +38,8 @@ func startSite(t *testing.T, name, addr, dataDir string, mod func(*server.Config
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	cfg := server.Config{DataDir: dataDir, Listen: addr, RawSocketListen: "off", StatsInterval: time.Second, ServerID: name,
+	cfg := server.Config{DataDir: dataDir, Listen: addr, RawSocketListen: "off", StatsInterval: time.Second, SiteName: name,
+		Router: router.Config{Users: []router.User{edgeUser}},
 		ShutdownTimeout: time.Millisecond,
 		Runtime:         unikernel.Config{MaxInstances: 3, MaxConcurrent: 2, MaxPerApp: 2, MinWarm: -1, Spare: 0},
 		Logger:          slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
@@ -65,6 +67,24 @@ func startSite(t *testing.T, name, addr, dataDir string, mod func(*server.Config
 	}
 	t.Cleanup(s.stop)
 	return s
+}
+
+// edgeUser is the account joined nodes use.
+var edgeUser = router.User{AuthID: "edge1", Role: router.RoleEdge, Ticket: "edge-ticket"}
+
+// joinSite starts a server node named name joined to the router of site to.
+func joinSite(t *testing.T, name string, to *testSite) *testSite {
+	return startSite(t, name, "", "", func(c *server.Config) {
+		c.Join, c.JoinAuthID, c.JoinTicket = to.url(), edgeUser.AuthID, edgeUser.Ticket
+	})
+}
+
+// config is the SDK's configuration of the site.
+func (s *testSite) config() client.SiteConfig {
+	if s.cfg.Join != "" {
+		return client.SiteConfig{Name: s.name, URL: s.cfg.Join, Options: client.Options{Node: s.name}}
+	}
+	return client.SiteConfig{Name: s.name, URL: s.url()}
 }
 
 // url is the site's WebSocket URL.
@@ -100,7 +120,7 @@ func newMulti(t *testing.T, sites ...*testSite) *client.Multi {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	for _, s := range sites {
-		if err := m.AddSite(ctx, client.SiteConfig{Name: s.name, URL: s.url()}); err != nil {
+		if err := m.AddSite(ctx, s.config()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,14 +174,39 @@ func shareOf(res client.JobResult, site string) client.SiteShare {
 	return client.SiteShare{}
 }
 
-// TestMultisiteSplit: range and line splits across sites give exactly the single-site answer, and
-// a small task stays on one site once its time is known.
+// TestMultisiteSplit: three sites, two with their own router and one node joined to one of them:
+// range and line splits across them give exactly the single-site answer, and a small task stays on
+// one site once its time is known.
 func TestMultisiteSplit(t *testing.T) {
 	a := startSite(t, "a", "", "", nil)
 	b := startSite(t, "b", "", "", nil)
-	m := newMulti(t, a, b)
+	c := joinSite(t, "c", a)
+	m := newMulti(t, a, b, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
+
+	t.Run("site list", func(t *testing.T) {
+		cl, err := client.Dial(ctx, a.url(), client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = cl.Close() }()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			sites, err := cl.SiteList(ctx)
+			var names []string
+			for _, s := range sites {
+				names = append(names, s.Name+":"+string(s.Kind))
+			}
+			if err == nil && strings.Join(names, ",") == "a:edge,c:edge" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("SiteList on a's router = %v, %v; want a:edge,c:edge", names, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 	primes := readFile(t, "testdata/Primes.java")
 	text := strings.Repeat(readFile(t, "../examples/testdata/small.txt"), 20)
 
@@ -194,8 +239,8 @@ func TestMultisiteSplit(t *testing.T) {
 			if got.Output != want.Output {
 				t.Errorf("Run(%s) output = %q, want the single-site %q", tc.name, got.Output, want.Output)
 			}
-			if len(got.Shares) != 2 || got.Chunks < 3 || got.Failovers != 0 {
-				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want both sites, ≥ 3 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers)
+			if len(got.Shares) != 3 || got.Chunks < 4 || got.Failovers != 0 {
+				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want all three sites, ≥ 4 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers)
 			}
 		})
 	}

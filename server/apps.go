@@ -162,12 +162,12 @@ type apps struct {
 }
 
 // register offers mamoc.app.upload and mamoc.job.get on sess.
-func (a *apps) register(sess *nxclient.Client) error {
+func (a *apps) register(sess *nxclient.Client, sc apiScope) error {
 	a.sess = sess
-	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+	if err := sc.register(sess, api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(api.ProcJobGet, a.jobGet, nil); err != nil {
+	if err := sc.register(sess, api.ProcJobGet, a.jobGet, nil); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil

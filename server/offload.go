@@ -43,7 +43,7 @@ func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site stri
 
 // start subscribes to MAMoC's topics, registers mamoc's procedures and re-registers the
 // tasks compiled by earlier runs. Work started by events ends with ctx.
-func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
+func (o *offload) start(ctx context.Context, sess *nxclient.Client, sc apiScope) error {
 	o.sess = sess
 	if err := sess.Subscribe(api.TopicOffloading, func(ev *wamp.Event) {
 		o.spawn(func() { o.onOffloading(ctx, ev) })
@@ -64,7 +64,7 @@ func (o *offload) start(ctx context.Context, sess *nxclient.Client) error {
 		api.ProcExecutionGet:    o.apiExecutionGet,
 	}
 	for name, h := range procs {
-		if err := sess.Register(name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		if err := sc.register(sess, name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
 	}

@@ -348,11 +348,14 @@ func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error 
 	if err := s.stats.register(sess); err != nil {
 		return err
 	}
-	if err := s.apps.register(sess); err != nil {
+	if err := s.apps.register(sess, s.scope()); err != nil {
 		return err
 	}
-	if err := s.off.start(ctx, sess); err != nil {
+	if err := s.off.start(ctx, sess, s.scope()); err != nil {
 		return err
+	}
+	if err := s.registerSites(ctx, sess); err != nil {
+		return fmt.Errorf("register sites: %w", err)
 	}
 	n, err := s.off.restoreApps(ctx, refactorStore{s.repo})
 	if err != nil {

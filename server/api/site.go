@@ -166,3 +166,17 @@ func ParseSiteList(kw wamp.Dict) (SiteList, error) {
 	}
 	return out, nil
 }
+
+// PlainProcedure is the plain name of a node-scoped procedure (the inverse of NodeProcedure), and
+// proc itself when it is not node-scoped. Authorization judges a node-scoped name by it.
+func PlainProcedure(proc string) string {
+	rest, ok := strings.CutPrefix(proc, PrefixNode)
+	if !ok {
+		return proc
+	}
+	_, name, ok := strings.Cut(rest, ".")
+	if !ok {
+		return proc
+	}
+	return PrefixMamoc + name
+}
