@@ -13,8 +13,8 @@ import (
 	"time"
 
 	client "github.com/mamoc-go/mamoc/client-android"
-	"github.com/mamoc-go/mamoc/server"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -39,7 +39,7 @@ func startSite(t *testing.T, name, addr, dataDir string, mod func(*server.Config
 		dataDir = t.TempDir()
 	}
 	cfg := server.Config{DataDir: dataDir, Listen: addr, RawSocketListen: "off", StatsInterval: time.Second, SiteName: name,
-		Router: router.Config{Users: []router.User{edgeUser}},
+		Router:          router.Config{Users: []router.User{edgeUser}},
 		ShutdownTimeout: time.Millisecond,
 		Runtime:         unikernel.Config{MaxInstances: 3, MaxConcurrent: 2, MaxPerApp: 2, MinWarm: -1, Spare: 0},
 		Logger:          slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
@@ -211,15 +211,20 @@ func TestMultisiteSplit(t *testing.T) {
 	text := strings.Repeat(readFile(t, "../examples/testdata/small.txt"), 20)
 
 	for _, tc := range []struct {
-		name   string
-		job    client.Job
-		output string
+		name     string
+		job      client.Job
+		output   string
+		minSites int // the first split of a task has no history: every site takes part
 	}{
-		{"range", client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 600_000}}, "49098"},
-		{"auto range", client.Job{Source: primes, Params: []any{100, 300_000}}, ""},
-		{"lines", client.Job{Source: readFile(t, "../examples/kmp/KMP.java"), Params: []any{"the"}, Resource: []byte(text), Split: client.Split{Mode: client.SplitLines}, Merge: client.MergeSum}, ""},
+		{"range", client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 600_000}}, "49098", 3},
+		{"auto range", client.Job{Source: primes, Params: []any{100, 300_000}}, "", 2},
+		{"lines", client.Job{Source: readFile(t, "../examples/kmp/KMP.java"), Params: []any{"the"}, Resource: []byte(text), Split: client.Split{Mode: client.SplitLines}, Merge: client.MergeSum}, "", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			got, err := m.Run(ctx, tc.job)
+			if err != nil {
+				t.Fatalf("Run(%s) = %v", tc.name, err)
+			}
 			single := tc.job
 			single.Split = client.Split{Mode: client.SplitNone}
 			if tc.job.Split.Mode == client.SplitRange {
@@ -232,15 +237,11 @@ func TestMultisiteSplit(t *testing.T) {
 			if tc.output != "" && want.Output != tc.output {
 				t.Fatalf("Run(%s, split none) = %q, want %q", tc.name, want.Output, tc.output)
 			}
-			got, err := m.Run(ctx, tc.job)
-			if err != nil {
-				t.Fatalf("Run(%s) = %v", tc.name, err)
-			}
 			if got.Output != want.Output {
 				t.Errorf("Run(%s) output = %q, want the single-site %q", tc.name, got.Output, want.Output)
 			}
-			if len(got.Shares) != 3 || got.Chunks < 4 || got.Failovers != 0 {
-				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want all three sites, ≥ 4 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers)
+			if len(got.Shares) < tc.minSites || got.Chunks < 4 || got.Failovers != 0 {
+				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want ≥ %d sites, ≥ 4 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers, tc.minSites)
 			}
 		})
 	}
