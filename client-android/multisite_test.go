@@ -2,9 +2,11 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"strings"
@@ -382,5 +384,74 @@ func TestMultisiteReconnect(t *testing.T) {
 	res, err := m.Run(ctx, job)
 	if err != nil || res.Output != "303" || shareOf(res, "a").Chunks != 1 {
 		t.Errorf("Run after restart = %+v, %v; want 303 on a", res, err)
+	}
+}
+
+// TestRunCLIUsage: mamoc run refuses bad flags with exit code 2 and a message on stderr.
+func TestRunCLIUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no site", []string{"--source", "x.java"}, "at least one --site"},
+		{"bad site", []string{"--site", "a", "--source", "x.java"}, "want NAME=ws://"},
+		{"bad site name", []string{"--site", "a.b=ws://127.0.0.1:1/ws", "--source", "testdata/Primes.java"}, "site name"},
+		{"no source", []string{"--site", "a=ws://127.0.0.1:1/ws"}, "--source is required"},
+		{"bad split", []string{"--site", "a=ws://127.0.0.1:1/ws", "--source", "x.java", "--split", "range:5:1"}, "range:FROM:TO"},
+		{"bad merge", []string{"--site", "a=ws://127.0.0.1:1/ws", "--source", "x.java", "--merge", "avg"}, "want auto, sum"},
+		{"bad params", []string{"--site", "a=ws://127.0.0.1:1/ws", "--source", "x.java", "--params", "{}"}, "JSON array"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := client.Main(t.Context(), append([]string{"run"}, tc.args...), &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.want) || stdout.Len() > 0 {
+				t.Errorf("mamoc run %q = exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, stderr.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestRunCLI: mamoc run over two sites prints the merged output and the per-site breakdown as
+// JSON; with every site down it fails with exit code 1.
+func TestRunCLI(t *testing.T) {
+	a := startSite(t, "a", "", "", nil)
+	b := startSite(t, "b", "", "", nil)
+	var stdout, stderr strings.Builder
+	args := []string{"run", "--site", "a=" + a.url(), "--site", "b=" + b.url(), "--source", "testdata/Primes.java",
+		"--split", "range:0:300000", "--merge", "sum", "--timeout", "2m"}
+	if code := client.Main(t.Context(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("mamoc run = exit %d, stderr %s", code, stderr.String())
+	}
+	var out struct {
+		Output string `json:"output"`
+		Shares []struct {
+			Site   string  `json:"site"`
+			Chunks int     `json:"chunks"`
+			Share  float64 `json:"share"`
+			ExecS  float64 `json:"exec_s"`
+			Status string  `json:"status"`
+		} `json:"shares"`
+		Failovers int             `json:"failovers"`
+		WallS     float64         `json:"wall_s"`
+		Decision  json.RawMessage `json:"decision"`
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &out); err != nil {
+		t.Fatalf("mamoc run stdout %q: %v", stdout.String(), err)
+	}
+	total := 0.0
+	for _, s := range out.Shares {
+		total += s.Share
+	}
+	if out.Output != "25997" || len(out.Shares) != 2 || out.Shares[0].Status != "ok" || math.Abs(total-1) > 1e-9 || out.WallS <= 0 || len(out.Decision) < 10 {
+		t.Errorf("mamoc run = %s, want output 25997 from both sites", stdout.String())
+	}
+	a.stop()
+	b.stop()
+	stdout.Reset()
+	stderr.Reset()
+	args = append(args[:len(args)-2], "--timeout", "5s", "--connect-timeout", "200ms")
+	if code := client.Main(t.Context(), args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no site") {
+		t.Errorf("mamoc run with every site down = exit %d, stderr %q; want exit 1 and no site", code, stderr.String())
 	}
 }
