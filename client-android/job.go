@@ -168,7 +168,7 @@ func (m *Multi) run(ctx context.Context, job Job) (JobResult, error) {
 	}
 	res.Decision = d
 	shares := d.Shares
-	if d.Action == decision.ActionSplit && len(d.Ranking) > 0 {
+	if d.Action == decision.ActionSplit && len(d.Ranking) > 0 && m.knowsSize(ctx, p.task, d.Ranking[0].Site) {
 		if best := d.Ranking[0].Prediction; best.Source == decision.SourceHistory && best.TotalSec < m.cfg.MinSplitSec {
 			shares = []decision.Share{{Site: d.Ranking[0].Site, Share: 1}}
 			res.Decision.Reason += fmt.Sprintf("; whole on %s: predicted %.3f s < %.3g s", d.Ranking[0].Site, best.TotalSec, m.cfg.MinSplitSec)
@@ -185,6 +185,14 @@ func (m *Multi) run(ctx context.Context, job Job) (JobResult, error) {
 	s.record(p)
 	res.Output, res.Value, err = mergeOutputs(job.Merge, outs)
 	return res, err
+}
+
+// knowsSize reports whether the phone's own history has task on site. Only that history records
+// the work's size, so only it tells that a whole run would be short; a site's own statistics
+// (mamoc.history.get) may come from chunks of any size.
+func (m *Multi) knowsSize(ctx context.Context, task, site string) bool {
+	st, err := m.hist.Stats(ctx, task, site)
+	return err == nil && st.Count > 0 && st.MeanSize > 0
 }
 
 // deployAny deploys source on the first connected site that takes it, to learn the task's

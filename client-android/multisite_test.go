@@ -22,7 +22,7 @@ import (
 
 // testSite is one in-process mamoc-server for the multisite tests.
 type testSite struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	cfg    server.Config
 	srv    *server.Server
@@ -32,7 +32,7 @@ type testSite struct {
 }
 
 // startSite starts a server named name on 127.0.0.1 (addr "" picks a port); mod adjusts its config.
-func startSite(t *testing.T, name, addr, dataDir string, mod func(*server.Config)) *testSite {
+func startSite(t testing.TB, name, addr, dataDir string, mod func(*server.Config)) *testSite {
 	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -103,7 +103,7 @@ func (s *testSite) stop() {
 	})
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -129,7 +129,7 @@ func newMulti(t *testing.T, sites ...*testSite) *client.Multi {
 	return m
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
