@@ -312,7 +312,7 @@ func (m *Multi) decide(ctx context.Context, sites []*site, job Job, p plan) (dec
 	for _, s := range sites {
 		wg.Go(func() {
 			s.probe(pctx, m.cfg.StatsMaxAge)
-			if p.task != "" {
+			if p.task != "" && p.n == 1 {
 				s.siteStats(pctx, p.task, m.cfg.HistoryMaxAge)
 			}
 		})
@@ -329,7 +329,11 @@ func (m *Multi) decide(ctx context.Context, sites []*site, job Job, p plan) (dec
 	if len(req.Sites) == 0 {
 		return decision.Decision{}, fmt.Errorf("no sites added: %w", ErrNoSite)
 	}
-	d, err := m.engine.Decide(ctx, req)
+	dctx := ctx
+	if p.n > 1 {
+		dctx = context.WithValue(ctx, ownHistoryOnly{}, true)
+	}
+	d, err := m.engine.Decide(dctx, req)
 	if errors.Is(err, decision.ErrNoSites) {
 		if job.Local != nil {
 			return decision.Decision{Action: decision.ActionLocal, Target: m.cfg.Local.Name, Shares: []decision.Share{{Site: m.cfg.Local.Name, Share: 1}}, Reason: "no site is up"}, nil

@@ -97,7 +97,7 @@ type Multi struct {
 // NewMulti returns a Multi without sites; AddSite adds them.
 func NewMulti(cfg MultiConfig) (*Multi, error) {
 	cfg.setDefaults()
-	hist := decision.NewEWMAHistory(0)
+	hist := decision.NewEWMAHistory(0.5)
 	m := &Multi{cfg: cfg, log: cfg.Logger.With("component", "multisite"), hist: hist, sites: map[string]*site{}}
 	dc := cfg.Decision
 	dc.History = multiHistory{m}
@@ -208,13 +208,18 @@ func (m *Multi) Close() error {
 	return nil
 }
 
+// ownHistoryOnly is the context key that keeps multiHistory to the phone's own history: for a
+// divisible job a site's statistics may come from chunks of any size, so they cannot predict the
+// whole.
+type ownHistoryOnly struct{}
+
 // multiHistory is the engine's History: the phone's own statistics of a task on a site, else the
 // site's own (mamoc.history.get).
 type multiHistory struct{ m *Multi }
 
 func (h multiHistory) Stats(ctx context.Context, task, siteName string) (decision.Stats, error) {
 	st, err := h.m.hist.Stats(ctx, task, siteName)
-	if err != nil || st.Count > 0 {
+	if err != nil || st.Count > 0 || ctx.Value(ownHistoryOnly{}) != nil {
 		return st, err
 	}
 	h.m.mu.Lock()

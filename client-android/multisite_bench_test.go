@@ -37,7 +37,7 @@ func BenchmarkMultisiteSmallTask(b *testing.B) {
 		b.Fatal(err)
 	}
 	job := client.Job{Source: src, Split: client.Split{Mode: client.SplitRange, From: 0, To: 20000}}
-	for range 3 { // deploy, warm both sites, learn the task's time
+	for range 10 { // deploy, warm both sites, learn the task's time
 		if _, err := m.Run(ctx, job); err != nil {
 			b.Fatal(err)
 		}
@@ -61,6 +61,9 @@ func BenchmarkMultisiteSmallTask(b *testing.B) {
 		}
 		multi += time.Since(start)
 		chunks += res.Chunks
+		if res.Chunks > 1 {
+			b.Logf("split: %s %+v", res.Decision.Reason, res.Decision.Ranking)
+		}
 	}
 	b.ReportMetric(float64(direct.Milliseconds())/float64(b.N), "direct-ms/op")
 	b.ReportMetric(float64(multi.Milliseconds())/float64(b.N), "multisite-ms/op")

@@ -388,20 +388,26 @@ func rankOf(rank map[string]int, site string) int {
 	return 1 << 30
 }
 
-// record feeds the phone's history with each site's time for the whole work, extrapolated from
-// the elements it ran, and with its failures.
+// record feeds the phone's history: every site that took part is credited with the whole work's
+// execution time, the sum over all chunks (per-element extrapolation would multiply the fixed cost
+// of a call by the number of elements), and charged with its failures. How fast one site is
+// against another the live stats and the chunks taken as sites finish tell.
 func (s *scheduler) record(p plan) {
 	if p.task == "" {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	total := 0.0
+	for _, w := range s.workers {
+		total += w.share.ExecSec
+	}
 	for _, w := range s.workers {
 		for range w.share.Failures {
 			s.m.hist.Record(p.task, w.name, 0, true, 0)
 		}
-		if w.elems > 0 && w.share.ExecSec > 0 {
-			s.m.hist.Record(p.task, w.name, w.share.ExecSec*float64(p.n)/float64(w.elems), false, float64(p.n))
+		if w.elems > 0 && total > 0 {
+			s.m.hist.Record(p.task, w.name, total, false, float64(p.n))
 		}
 	}
 }
