@@ -16,3 +16,5 @@ go test -race -count=1 -timeout 40m "$@" ./...
 echo "== fuzz (bounded): refactor's DEX and manifest stages"
 go test -run '^$' -fuzz '^FuzzDEX$' -fuzztime 20s -fuzzminimizetime 2s ./refactor
 go test -run '^$' -fuzz '^FuzzManifest$' -fuzztime 20s -fuzzminimizetime 2s ./refactor
+echo "== fuzz (bounded): the router's inbound message guard"
+go test -run '^$' -fuzz '^FuzzGuard$' -fuzztime 15s -fuzzminimizetime 2s ./router

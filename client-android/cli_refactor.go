@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,36 +18,26 @@ import (
 // refactorJob is the part of the server's job JSON (GET /api/jobs/{id}) the CLI reads.
 type refactorJob = api.Job
 
-// runRefactor implements "mamoc refactor FILE.apk --server URL": it uploads the APK to
-// POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
+// runRefactor implements "mamoc refactor FILE.apk [--server HOST:PORT]": it uploads the APK
+// to POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
 func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("refactor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", "", "mamoc server base URL, e.g. http://edge:8080 (required)")
-	token := fs.String("token", "", "bearer token sent as Authorization (optional)")
+	var conn connFlags
+	conn.register(fs)
+	fs.StringVar(&conn.ticket, "token", conn.ticket, "same as --ticket (sent as a Bearer token without --authid)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	poll := fs.Duration("poll", 250*time.Millisecond, "job polling interval")
 	fs.Usage = func() {
-		_, _ = fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk --server URL [--token T] [--timeout 10m]")
+		_, _ = fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk [--server HOST:PORT] [--authid ID --ticket T | --ticket-file F] [--timeout 10m]\n"+
+			"Uploads need an admin or edge user; on the server, the first-run admin's ticket is in <data-dir>/admin.ticket.")
 		fs.PrintDefaults()
 	}
-	// Allow the file before or after the flags.
-	var files []string
-	rest := args
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			files = append(files, rest[0])
-			rest = rest[1:]
-		}
+	files, code, ok := parseWithFile(fs, args)
+	if !ok {
+		return code
 	}
-	if len(files) != 1 || *server == "" {
+	if len(files) != 1 {
 		fs.Usage()
 		return 2
 	}
@@ -57,10 +46,14 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		_, _ = fmt.Fprintf(stderr, "mamoc refactor: %v\n", err)
 		return 1
 	}
+	c, err := conn.http()
+	if err != nil {
+		_, _ = fmt.Fprintf(stderr, "mamoc refactor: %v\n", err)
+		return 2
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	c := &refactorClient{base: strings.TrimRight(*server, "/"), token: *token, hc: http.DefaultClient}
-	id, err := c.upload(ctx, apk)
+	id, err := upload(ctx, c, apk)
 	if err != nil {
 		_, _ = fmt.Fprintf(stderr, "mamoc refactor: upload: %v\n", err)
 		return 1
@@ -68,7 +61,8 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	bar := progressBar{w: stderr}
 	var job refactorJob
 	for {
-		job, err = c.job(ctx, id)
+		job = refactorJob{}
+		err = c.get(ctx, "/api/jobs/"+id, &job)
 		if err != nil {
 			bar.done()
 			_, _ = fmt.Fprintf(stderr, "mamoc refactor: job %s: %v\n", id, err)
@@ -97,35 +91,7 @@ func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-type refactorClient struct {
-	base, token string
-	hc          *http.Client
-}
-
-func (c *refactorClient) do(req *http.Request, v any) error {
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s: %s", resp.Status, e.Error)
-		}
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	return json.Unmarshal(body, v)
-}
-
-func (c *refactorClient) upload(ctx context.Context, apk []byte) (string, error) {
+func upload(ctx context.Context, c *httpClient, apk []byte) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/apps", bytes.NewReader(apk))
 	if err != nil {
 		return "", err
@@ -139,16 +105,6 @@ func (c *refactorClient) upload(ctx context.Context, apk []byte) (string, error)
 		return "", errors.New("server returned no job id")
 	}
 	return v.Job, nil
-}
-
-func (c *refactorClient) job(ctx context.Context, id string) (refactorJob, error) {
-	var j refactorJob
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/jobs/"+id, nil)
-	if err != nil {
-		return j, err
-	}
-	err = c.do(req, &j)
-	return j, err
 }
 
 // progressBar redraws one line on w: [#####-----]  42% dex.
@@ -176,6 +132,7 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 	_, _ = fmt.Fprintf(w, "job %s: done\n", j.ID)
 	r := j.Report
 	if r == nil {
+		_, _ = fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 		return
 	}
 	switch {
@@ -209,6 +166,6 @@ func printSummary(w io.Writer, base string, j *refactorJob) {
 	for _, s := range r.Stages {
 		total += s.Seconds
 	}
-	_, _ = fmt.Fprintf(w, "time: %.3f s\n", total)
+	_, _ = fmt.Fprintf(w, "time: %s\n", HumanDuration(time.Duration(total*float64(time.Second))))
 	_, _ = fmt.Fprintf(w, "report: %s/api/jobs/%s/report\n", base, j.ID)
 }

@@ -53,11 +53,11 @@ func TestRefactorCLI(t *testing.T) {
 		noProgress bool
 	}{
 		{"ok flags after file", []string{"refactor", apk, "--server", url, "--poll", "10ms"}, 0,
-			[]string{"app: tests.androguard", "procedures:", "mamoc.app.tests.androguard.RC4.rc4_crypt(byte[], byte[]) void [static]", "/report"},
+			[]string{"app: tests.androguard", "top candidates", "TestQuickSort2.quicksort", "procedures:", "mamoc.app.tests.androguard.RC4.rc4_crypt(byte[], byte[]) void [static]", "/report"},
 			[]string{"100%"}, false},
 		{"ok flags before file", []string{"refactor", "--server", url, "--poll=10ms", apk}, 0, []string{"classes: 340"}, []string{"] 100%"}, false},
 		{"job fails", []string{"refactor", notAPK, "--server", url, "--poll", "10ms"}, 1, nil, []string{"failed", "not a zip"}, false},
-		{"no server", []string{"refactor", apk}, 2, nil, []string{"usage: mamoc refactor"}, true},
+		{"no file", []string{"refactor", "--server", url}, 2, nil, []string{"usage: mamoc refactor"}, true},
 		{"missing file", []string{"refactor", filepath.Join(dir, "nope.apk"), "--server", url}, 1, nil, []string{"no such file"}, true},
 		{"unreachable", []string{"refactor", apk, "--server", "http://127.0.0.1:1"}, 1, nil, []string{"upload:"}, true},
 	}

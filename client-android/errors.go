@@ -29,6 +29,9 @@ var (
 	ErrNotOffloadable = errors.New("task not offloadable")
 	// ErrBusy is mamoc.error.busy: the server has no capacity now; try again or run locally.
 	ErrBusy = errors.New("server busy")
+	// ErrUnavailable is mamoc.error.unavailable: the server is starting (building its base
+	// image, opening its repository) and runs no task yet; try again shortly or run locally.
+	ErrUnavailable = errors.New("server not ready")
 	// ErrCanceled is wamp.error.canceled, also returned when the call's ctx ends.
 	ErrCanceled = errors.New("call canceled")
 	// ErrNoServer is wamp.error.no_such_procedure: no mamoc server has joined the realm.
@@ -56,6 +59,7 @@ var sentinels = map[string]error{
 	string(wamp.ErrInvalidArgument): ErrBadArgument,
 	api.ErrNotOffloadable:           ErrNotOffloadable,
 	api.ErrBusy:                     ErrBusy,
+	api.ErrUnavailable:              ErrUnavailable,
 	api.ErrCanceled:                 ErrCanceled,
 	string(wamp.ErrNoSuchProcedure): ErrNoServer,
 	string(wamp.ErrNotAuthorized):   ErrNotAuthorized,

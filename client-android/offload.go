@@ -137,7 +137,7 @@ func (o *Offloader) Run(ctx context.Context, task string, params []any, ro RunOp
 
 // fallback reports whether a remote failure should be retried locally.
 func fallback(err error) bool {
-	for _, e := range []error{ErrBusy, ErrNoServer, ErrClosed, ErrTimeout, ErrLimit, ErrNotOffloadable} {
+	for _, e := range []error{ErrBusy, ErrUnavailable, ErrNoServer, ErrClosed, ErrTimeout, ErrLimit, ErrNotOffloadable} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -43,7 +43,7 @@ func TestAndroguardComparison(t *testing.T) {
 		t.Fatal(err)
 	}
 	var timing, agree strings.Builder
-	firstRPC := uploadToRPC(t, apks)
+	firstRPC := uploadToRPC(t, apks, refactor.Config{})
 	fmt.Fprintln(&timing, "| APK | classes | methods | offloadable methods | registered RPCs | mamoc analysis | androguard | speed-up | upload → first RPC |")
 	fmt.Fprintln(&timing, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	fmt.Fprintln(&agree, "| APK | classes (both) | touch: both | mamoc only | androguard only | neither | agreement | agreement, same reference kinds |")
@@ -159,15 +159,16 @@ func (r *timingRegistrar) RegisterProcedures(_ context.Context, app refactor.App
 	return nil
 }
 
-// uploadToRPC submits each APK to a fresh Manager (linking with enjarify) one at a time and
+// uploadToRPC submits each APK to a fresh Manager configured by cfg, one at a time, and
 // returns the time from Submit to the registration of its procedures.
-func uploadToRPC(t *testing.T, apks []string) map[string]time.Duration {
+func uploadToRPC(t *testing.T, apks []string, cfg refactor.Config) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	if _, err := exec.LookPath("enjarify"); err != nil {
 		return out
 	}
 	reg := &timingRegistrar{when: map[string]time.Time{}}
-	m, _ := startManager(t, refactor.Config{Registrar: reg})
+	cfg.Registrar = reg
+	m, _ := startManager(t, cfg)
 	for _, p := range apks {
 		start := time.Now()
 		id, err := m.Submit(context.Background(), bytes.NewReader(readFile(t, p)), "bench")
@@ -191,6 +192,61 @@ func uploadToRPC(t *testing.T, apks []string) map[string]time.Duration {
 		}
 	}
 	return out
+}
+
+// TestUploadToFirstRPC prints, per corpus APK, the time from upload to the registration of its
+// procedures when only the procedures' closure is translated (now) and when enjarify translates
+// the whole APK first (before), in the same run, with the app's own procedures and with its
+// libraries' too. It is opt-in: MAMOC_COMPARE=1 go test -run TestUploadToFirstRPC -v ./refactor
+func TestUploadToFirstRPC(t *testing.T) {
+	if os.Getenv("MAMOC_COMPARE") == "" {
+		t.Skip("set MAMOC_COMPARE=1 to measure upload → first RPC")
+	}
+	requireTools(t, "enjarify")
+	apks, _ := filepath.Glob(filepath.Join(apktest.Dir(t), "*.apk"))
+	sort.Strings(apks)
+	var tab strings.Builder
+	fmt.Fprintln(&tab, "| APK | procedures (app) | whole APK | closure | speed-up | procedures (app + libraries) | whole APK | closure | speed-up |")
+	fmt.Fprintln(&tab, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	type run struct {
+		procs         map[string]int
+		before, after map[string]time.Duration
+	}
+	var runs []run
+	for _, libs := range []bool{false, true} {
+		r := run{procs: map[string]int{}}
+		r.before = uploadToRPC(t, apks, refactor.Config{LinkWholeAPK: true, RegisterLibraries: libs})
+		r.after = uploadToRPC(t, apks, refactor.Config{RegisterLibraries: libs})
+		for _, p := range apks {
+			rep, err := refactor.Analyze(context.Background(), readFile(t, p), refactor.Config{RegisterLibraries: libs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.procs[filepath.Base(p)] = len(rep.Procedures)
+		}
+		runs = append(runs, r)
+	}
+	cell := func(d time.Duration, ok bool) string {
+		if !ok {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	for _, p := range apks {
+		name := filepath.Base(p)
+		fmt.Fprintf(&tab, "| %s", name)
+		for _, r := range runs {
+			b, okb := r.before[name]
+			a, oka := r.after[name]
+			ratio := "—"
+			if okb && oka {
+				ratio = fmt.Sprintf("%.1f×", b.Seconds()/a.Seconds())
+			}
+			fmt.Fprintf(&tab, " | %d | %s | %s | %s", r.procs[name], cell(b, okb), cell(a, oka), ratio)
+		}
+		fmt.Fprintln(&tab, " |")
+	}
+	t.Logf("upload → first RPC (procedures registered), before (whole APK) and after (closure):\n%s", tab.String())
 }
 
 // BenchmarkAnalyze measures refactor.Analyze (unpack, manifest, DEX, graph, verdicts) per corpus APK.

@@ -48,10 +48,16 @@ type Config struct {
 	// Link turns offloadable classes into a jar and lists procedures; default true
 	// unless DisableLink is set.
 	DisableLink bool `json:"disable_link"`
-	// Enjarify is the enjarify command; default "enjarify" from PATH.
+	// LinkWholeAPK translates every class of the APK with the Enjarify command and keeps the
+	// procedures' closure afterwards: the behaviour before closure linking, many times slower,
+	// kept to compare with. Default false: only the closure is translated, with enjarify's
+	// Python library under Python.
+	LinkWholeAPK bool `json:"link_whole_apk"`
+	// Enjarify is the enjarify command used with LinkWholeAPK; default "enjarify" from PATH.
 	Enjarify string `json:"enjarify"`
-	// Python is the interpreter enjarify runs with (PYTHON=...); default "/usr/bin/python3"
-	// when it exists (Debian's enjarify needs Debian's python, not a pyenv one).
+	// Python is the interpreter that runs enjarify (its library, or the command via PYTHON=…);
+	// default "/usr/bin/python3" when it exists (Debian's enjarify needs Debian's python, not a
+	// pyenv one), else "python3" from PATH.
 	Python string `json:"python"`
 	// LinkTimeout bounds one enjarify run; default 2m.
 	LinkTimeout time.Duration `json:"link_timeout"`

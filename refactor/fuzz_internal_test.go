@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,7 +38,8 @@ func entriesOf(f *testing.F, name string) [][]byte {
 	return out
 }
 
-// FuzzDEX feeds mutated DEX files to the DEX stage and the call graph. Run it bounded with
+// FuzzDEX feeds mutated DEX files to the DEX stage, the call graph, the ranking and the
+// procedure list. Run it bounded with
 // go test -fuzz=FuzzDEX -fuzztime=30s ./refactor
 func FuzzDEX(f *testing.F) {
 	for _, d := range entriesOf(f, "classes.dex") {
@@ -69,6 +71,19 @@ func FuzzDEX(f *testing.F) {
 		for _, n := range g.nodes {
 			if n.verdict == "" {
 				t.Fatalf("node %s has no verdict", n.label)
+			}
+		}
+		o := newOrigins(nil, g.order)
+		cands := rank(g, o, func(string) bool { return true })
+		for i, c := range cands {
+			if math.IsNaN(c.Score) || c.Score < 0 || i > 0 && c.Score > cands[i-1].Score {
+				t.Fatalf("candidate %d %s.%s: score %v after %v", i, c.Class, c.Method, c.Score, cands[max(i-1, 0)].Score)
+			}
+		}
+		procs, _, _ := listProcedures(g, "", o, true)
+		for _, p := range procs {
+			if p.Name == "" || p.Kind == KindInstance && len(p.Ctors) == 0 {
+				t.Fatalf("procedure %+v", p)
 			}
 		}
 	})

@@ -107,8 +107,9 @@ func (m *Manager) handleReport(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), code)
 		return
 	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := reportPage.Execute(w, j); err != nil {
+	if err := reportPage.Execute(w, newReportView(j, page)); err != nil {
 		m.log.Warn("render report", "job", j.ID, "err", err)
 	}
 }
@@ -118,4 +119,14 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":  func(e []string) string { return strings.Join(e, ", ") },
 	"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + "%" },
 	"secs":  func(f float64) string { return formatFloat(f) + " s" },
+	"short": shortClass,
+	"trim":  strings.TrimPrefix,
+	"pair":  func(a, b any) map[string]any { return map[string]any{"A": a, "B": b} },
+	"pages": func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	},
 }).Parse(reportHTML))

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -72,15 +73,22 @@ func stageLink(ctx context.Context, r *run) error {
 		r.jar = jar
 		info.Cached = true
 	} else {
-		full, err := r.linker.enjarify(ctx, r.apk)
+		var jar []byte
+		var err error
+		if r.linker.cfg.LinkWholeAPK {
+			jar, err = r.linker.enjarify(ctx, r.apk)
+			if err == nil {
+				r.progress("link", 0.9)
+				if jar, err = filterJar(jar, keep); err != nil {
+					err = fmt.Errorf("%w: filter jar: %w", ErrLink, err)
+				}
+			}
+		} else {
+			jar, err = r.linker.translate(ctx, r.apk, classes)
+		}
 		if err != nil {
 			info.Error = err.Error()
 			return err
-		}
-		r.progress("link", 0.9)
-		jar, err := filterJar(full, keep)
-		if err != nil {
-			return fmt.Errorf("%w: filter jar: %w", ErrLink, err)
 		}
 		r.jar = jar
 		r.linker.remember(ctx, key, jar)
@@ -158,6 +166,51 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+//go:embed link.py
+var linkScript []byte
+
+// translate converts only the given classes of the APK's DEX files to a jar with enjarify's
+// Python library (link.py), bounded by LinkTimeout and MaxJarBytes.
+func (l *linker) translate(ctx context.Context, apk []byte, classes []string) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "mamoc-link-")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLink, err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	in, out, list, script := filepath.Join(dir, "app.apk"), filepath.Join(dir, "app.jar"), filepath.Join(dir, "classes.txt"), filepath.Join(dir, "link.py")
+	for name, data := range map[string][]byte{in: apk, list: []byte(strings.Join(classes, "\n") + "\n"), script: linkScript} {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrLink, err)
+		}
+	}
+	python := l.cfg.Python
+	if python == "" {
+		python = "python3"
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.LinkTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, script, in, out, list)
+	cmd.Dir = dir
+	var logs limitedBuffer
+	logs.n = 4096
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
+		}
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return nil, fmt.Errorf("%w: enjarify wrote no jar: %s", ErrLink, strings.TrimSpace(logs.buf.String()))
+	}
+	if st.Size() > l.cfg.MaxJarBytes {
+		return nil, fmt.Errorf("%w: %w: jar is %d bytes, limit %d", ErrLink, ErrTooLarge, st.Size(), l.cfg.MaxJarBytes)
+	}
+	return os.ReadFile(out)
+}
+
 // enjarify converts the APK's DEX files to a jar, bounded by LinkTimeout and MaxJarBytes.
 func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "mamoc-link-")
@@ -182,7 +235,7 @@ func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
 		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s", ErrLink, err, strings.TrimSpace(logs.buf.String()))
+		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
 	}
 	st, err := os.Stat(out)
 	if err != nil {

@@ -212,6 +212,9 @@ func (l *lister) returnOK(t string) bool {
 // when it differs: the class relative to the manifest package only.
 func (l *lister) names(class, method string) (string, []string) {
 	root := l.o.root(class)
+	if l.pkg != "" && strings.HasPrefix(class, l.pkg+".") {
+		root = l.pkg // inside the manifest package: relative to it, as always
+	}
 	name := methodName(l.pkg, root, class, method)
 	old := methodName(l.pkg, l.pkg, class, method)
 	if old == name {

@@ -3,7 +3,10 @@ package refactor_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,5 +251,57 @@ func TestDoneHasReport(t *testing.T) {
 	}
 	if got := int(done.Load()); got != 2*len(ids) {
 		t.Errorf("%d pollers saw their job finish, want %d", got, 2*len(ids))
+	}
+}
+
+// TestReportPage: the HTML report has a legend, the candidates first, then procedures, the
+// app's classes (paged) and the libraries (summarised), and stays small for a large app.
+func TestReportPage(t *testing.T) {
+	leakCheck(t)
+	_, srv := startManager(t, refactor.Config{Logger: testLogger(t), DisableLink: true})
+	apks := map[string][]byte{"TestActivity.apk": readFile(t, "testdata/TestActivity.apk")}
+	if dir := os.Getenv("MAMOC_APK_CORPUS"); dir != "" {
+		apks["app-prod-debug.apk"] = readFile(t, filepath.Join(dir, "app-prod-debug.apk"))
+	}
+	for name, apk := range apks {
+		t.Run(name, func(t *testing.T) {
+			_, id := upload(t, srv.URL, apk, false)
+			if j := waitJob(t, srv.URL, id); j.State != refactor.StateDone {
+				t.Fatalf("job = %+v", j)
+			}
+			get := func(q string) string {
+				resp, err := http.Get(srv.URL + "/api/jobs/" + id + "/report" + q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				_ = resp.Body.Close()
+				return string(b)
+			}
+			page := get("")
+			t.Logf("report: %d bytes", len(page))
+			if len(page) > 512<<10 {
+				t.Errorf("report is %d bytes, want at most 512 KiB", len(page))
+			}
+			last := -1
+			for _, h := range []string{`id="candidates"`, `id="procedures"`, `id="app"`, `id="libraries"`, `id="legend"`} {
+				i := strings.Index(page, h)
+				if i <= last {
+					t.Errorf("section %s at %d, want after %d", h, i, last)
+				}
+				last = i
+			}
+			for _, want := range []string{refactor.VerdictUnsafe, "log2 of the estimated compute weight", "max-width:1240px"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("report lacks %q", want)
+				}
+			}
+			if strings.Contains(page, "Page 1 of 1 ") {
+				return
+			}
+			if p2 := get("?page=2"); !strings.Contains(p2, "Page 2 of") || p2 == page {
+				t.Errorf("page 2 of the report is not the second page")
+			}
+		})
 	}
 }

@@ -43,8 +43,8 @@ type Progress struct {
 	Error    string  `json:"error,omitempty"`
 }
 
-// Store keeps blobs by their sha256 (hex) and job rows. The repository package implements it
-// for the server; MemStore is an in-memory one.
+// Store keeps blobs by their sha256 (hex) and job rows. The server implements it over the
+// repository; MemStore is an in-memory one.
 type Store interface {
 	// PutBlob stores data under sum, the hex sha256 of data; storing a known blob is a no-op.
 	PutBlob(ctx context.Context, sum string, data []byte) error

@@ -268,8 +268,7 @@ func (d *DB) MissingBlobs(ctx context.Context, shas []string) ([]string, error) 
 
 // blobRefs lists every blob hash some record refers to.
 const blobRefs = `
-SELECT apk_sha256 FROM apps
-UNION SELECT source_sha256 FROM tasks
+SELECT source_sha256 FROM tasks
 UNION SELECT artifact_sha256 FROM tasks
 UNION SELECT sha256 FROM resources
 UNION SELECT apk_sha256 FROM jobs

@@ -321,16 +321,13 @@ func TestGC(t *testing.T) {
 		return b.SHA256
 	}
 	apk, src, art, res, report, garbage1, garbage2 := put("apk"), put("src"), put("art"), put("res"), put("report"), put("g1"), put("g2")
-	if _, err := db.PutApp(ctx, repository.App{APKSHA256: apk, Package: "p"}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := db.PutTask(ctx, repository.Task{FQCN: "p.T", SourceSHA256: src, ArtifactSHA256: art}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.PutResource(ctx, repository.Resource{App: "p", Name: "r", SHA256: res}); err != nil {
+	if _, err := db.PutResource(ctx, repository.Resource{Namespace: "p", Name: "r", SHA256: res}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateJob(ctx, repository.Job{ReportSHA256: report}); err != nil {
+	if _, err := db.CreateJob(ctx, repository.Job{APKSHA256: apk, ReportSHA256: report}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond) // let the 1ns grace pass on coarse clocks

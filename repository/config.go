@@ -22,6 +22,14 @@ type Config struct {
 	BlobGCGrace time.Duration `json:"blob_gc_grace"`
 	// MaxReaders is the number of concurrent read connections. Default 4.
 	MaxReaders int `json:"max_readers"`
+	// ExecutionFlushInterval is the longest a recorded execution waits for its group commit
+	// (see DB.RecordExecution). Default 5ms.
+	ExecutionFlushInterval time.Duration `json:"execution_flush_interval"`
+	// ExecutionBatch is the most executions committed in one transaction. Default 256.
+	ExecutionBatch int `json:"execution_batch"`
+	// ObserveCommit, when set, is called after each group commit of recorded executions with
+	// the number of records and how long the commit took (metrics). Default none.
+	ObserveCommit func(records int, took time.Duration) `json:"-"`
 	// Logger receives debug and warning messages. Default: discard.
 	Logger *slog.Logger `json:"-"`
 }
@@ -51,6 +59,12 @@ func (c *Config) setDefaults() {
 	if c.MaxReaders == 0 {
 		c.MaxReaders = defaultMaxReaders
 	}
+	if c.ExecutionFlushInterval == 0 {
+		c.ExecutionFlushInterval = 5 * time.Millisecond
+	}
+	if c.ExecutionBatch == 0 {
+		c.ExecutionBatch = 256
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -67,6 +81,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("blob_gc_grace %s: %w", c.BlobGCGrace, ErrInvalid)
 	case c.MaxReaders < 0:
 		return fmt.Errorf("max_readers %d: %w", c.MaxReaders, ErrInvalid)
+	case c.ExecutionFlushInterval < 0 || c.ExecutionBatch < 0:
+		return fmt.Errorf("execution_flush_interval %s, execution_batch %d: %w", c.ExecutionFlushInterval, c.ExecutionBatch, ErrInvalid)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func crashChild(dir string) {
 		report("blob %s %d", b.SHA256, b.Size)
 		if n%3 == 0 {
 			name := fmt.Sprintf("%d-r%d", pid, n)
-			if _, err := db.PutResource(ctx, repository.Resource{App: "crash", Name: name, SHA256: b.SHA256, Size: b.Size}); err != nil {
+			if _, err := db.PutResource(ctx, repository.Resource{Namespace: "crash", Name: name, SHA256: b.SHA256, Size: b.Size}); err != nil {
 				fail("put resource", err)
 			}
 			report("res %s %s", name, b.SHA256)

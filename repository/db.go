@@ -52,6 +52,8 @@ type DB struct {
 	// never removes a blob a caller was just told exists.
 	gcMu sync.RWMutex
 
+	execs *execWriter // group commit of RecordExecution
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -81,6 +83,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*DB, error) {
 		_ = d.closeAll()
 		return nil, fmt.Errorf("open repository %s: %w", cfg.Dir, classify(err))
 	}
+	d.execs = newExecWriter(d)
 	return d, nil
 }
 
@@ -164,6 +167,7 @@ func (d *DB) closeAll() error {
 // first return the first call's result; other methods then return ErrClosed.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
+		d.execs.close() // commit the recorded executions first
 		d.closed.Store(true)
 		d.gcMu.Lock() // wait for a running GC
 		defer d.gcMu.Unlock()

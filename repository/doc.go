@@ -17,6 +17,15 @@
 // verify the hash and report ErrCorrupt on mismatch. GC removes blobs no
 // record refers to once they are older than Config.BlobGCGrace.
 //
+// Durability. Sources, resources, tasks, jobs, sites and blobs are committed (synchronous=FULL)
+// before the call that writes them returns. Execution records are the exception: RecordExecution
+// only queues a record, and one writer commits the queue in one transaction (group commit) at
+// most Config.ExecutionFlushInterval (5 ms) after a batch's first record, when
+// Config.ExecutionBatch (256) records are queued, before any read or update of executions, and
+// at Close. A crash (SIGKILL, power loss) may therefore lose the execution records of the last
+// unflushed batch — those recorded in the last few milliseconds — and never anything else; a
+// record FlushExecutions has waited for survives any crash.
+//
 // Units: times are stored as Unix nanoseconds and read back in UTC; every
 // time.Duration (queue, execution, communication, boot time) is stored as
 // integer nanoseconds.

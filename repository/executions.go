@@ -159,6 +159,9 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 
 // UpdateExecution overwrites every field of execution e.ID (ErrNotFound).
 func (d *DB) UpdateExecution(ctx context.Context, e Execution) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("update execution: %w", err)
 	}
@@ -178,6 +181,9 @@ func (d *DB) UpdateExecution(ctx context.Context, e Execution) error {
 // StartExecution marks execution id running on site at startedAt with the
 // time it spent queued (ErrNotFound). A zero startedAt means now.
 func (d *DB) StartExecution(ctx context.Context, id, site string, startedAt time.Time, queueTime time.Duration) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if startedAt.IsZero() {
 		startedAt = now()
 	}
@@ -206,6 +212,9 @@ type Result struct {
 
 // FinishExecution records the end of execution id (ErrNotFound).
 func (d *DB) FinishExecution(ctx context.Context, id string, r Result) error {
+	if err := d.execs.sync(ctx); err != nil {
+		return err
+	}
 	if !r.Status.Terminal() {
 		return fmt.Errorf("finish execution %s: status %q not terminal: %w", id, r.Status, ErrInvalid)
 	}
@@ -226,6 +235,9 @@ func (d *DB) FinishExecution(ctx context.Context, id string, r Result) error {
 
 // GetExecution returns execution id (ErrNotFound).
 func (d *DB) GetExecution(ctx context.Context, id string) (Execution, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return Execution{}, err
+	}
 	if err := d.check(); err != nil {
 		return Execution{}, err
 	}
@@ -249,6 +261,9 @@ type ExecutionFilter struct {
 
 // ListExecutions returns executions matching f, newest first.
 func (d *DB) ListExecutions(ctx context.Context, f ExecutionFilter) ([]Execution, error) {
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return nil, err
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
@@ -295,33 +310,18 @@ type Stats struct {
 	MeanQueueTime    time.Duration `json:"mean_queue_time"`
 	MeanCommOverhead time.Duration `json:"mean_comm_overhead"`
 	MeanOutputSize   float64       `json:"mean_output_size"`
-}
-
-// ExecutionStats summarises task's executions at site queued at or after
-// since. An empty site aggregates every site (Stats.Site is then "").
-func (d *DB) ExecutionStats(ctx context.Context, task, site string, since time.Time) (Stats, error) {
-	q := `SELECT task, '', status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
-		FROM executions WHERE task = ? AND queued_at >= ? AND status IN ('done', 'failed', 'timed-out')`
-	args := []any{task, sinceNanos(since)}
-	if site != "" {
-		q = strings.Replace(q, "''", "site", 1) + ` AND site = ?`
-		args = append(args, site)
-	}
-	all, err := d.stats(ctx, q+` ORDER BY exec_time_ns`, args...)
-	if err != nil {
-		return Stats{}, err
-	}
-	if len(all) == 0 {
-		return Stats{Task: task, Site: site}, nil
-	}
-	return all[0], nil
+	// LastSeen is when the newest of the counted executions was queued.
+	LastSeen time.Time `json:"last_seen"`
 }
 
 // ExecutionStatsAll returns Stats for every (task, site) pair with
 // executions queued at or after since, ordered by task then site: the
-// decision engine's history.
+// decision engine's history (package history).
 func (d *DB) ExecutionStatsAll(ctx context.Context, since time.Time) ([]Stats, error) {
-	return d.stats(ctx, `SELECT task, site, status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size
+	if err := d.execs.sync(ctx); err != nil { // read what was recorded
+		return nil, err
+	}
+	return d.stats(ctx, `SELECT task, site, status, exec_time_ns, queue_time_ns, comm_overhead_ns, output_size, queued_at
 		FROM executions WHERE queued_at >= ? AND status IN ('done', 'failed', 'timed-out')
 		ORDER BY task, site, exec_time_ns`, sinceNanos(since))
 }
@@ -341,8 +341,8 @@ func (d *DB) stats(ctx context.Context, q string, args ...any) ([]Stats, error) 
 	for rows.Next() {
 		var task, site string
 		var st Status
-		var execNS, queueNS, commNS, outSize int64
-		if err := rows.Scan(&task, &site, &st, &execNS, &queueNS, &commNS, &outSize); err != nil {
+		var execNS, queueNS, commNS, outSize, queued int64
+		if err := rows.Scan(&task, &site, &st, &execNS, &queueNS, &commNS, &outSize, &queued); err != nil {
 			return nil, fmt.Errorf("execution stats: %w", err)
 		}
 		if acc.s.Task != task || acc.s.Site != site || acc.s.Count == 0 {
@@ -351,7 +351,7 @@ func (d *DB) stats(ctx context.Context, q string, args ...any) ([]Stats, error) 
 			}
 			acc = statsAcc{s: Stats{Task: task, Site: site}}
 		}
-		acc.add(st, execNS, queueNS, commNS, outSize)
+		acc.add(st, execNS, queueNS, commNS, outSize, queued)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("execution stats: %w", err)
@@ -368,10 +368,12 @@ type statsAcc struct {
 	queueSum, outSum float64
 	commSum          float64
 	commN            int
+	lastQueued       int64 // newest queued_at, Unix ns
 }
 
-func (a *statsAcc) add(st Status, execNS, queueNS, commNS, outSize int64) {
+func (a *statsAcc) add(st Status, execNS, queueNS, commNS, outSize, queued int64) {
 	a.s.Count++
+	a.lastQueued = max(a.lastQueued, queued)
 	if st != StatusDone {
 		a.s.Failures++
 		return
@@ -388,6 +390,7 @@ func (a *statsAcc) add(st Status, execNS, queueNS, commNS, outSize int64) {
 func (a *statsAcc) finish() Stats {
 	s := a.s
 	s.FailureRate = float64(s.Failures) / float64(s.Count)
+	s.LastSeen = time.Unix(0, a.lastQueued).UTC()
 	n := len(a.exec)
 	if n == 0 {
 		return s

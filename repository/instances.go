@@ -12,7 +12,8 @@ type Instance struct {
 	ID     string `json:"id"`
 	Image  string `json:"image"`
 	Driver string `json:"driver"`
-	App    string `json:"app"`
+	// Group is the runtime isolation group the instance serves (one class loader).
+	Group  string `json:"group"`
 	Status string `json:"status"`
 	// PID is the host process id (0 if none); Address its endpoint.
 	PID     int    `json:"pid"`
@@ -24,12 +25,12 @@ type Instance struct {
 	LastUsed  time.Time `json:"last_used"`
 }
 
-const instanceCols = `id, image, driver, app, status, pid, address, boot_time_ns, created_at, last_used`
+const instanceCols = `id, image, driver, runtime_group, status, pid, address, boot_time_ns, created_at, last_used`
 
 func scanInstance(s scanner) (Instance, error) {
 	var in Instance
 	var created, used sql.NullInt64
-	err := s.Scan(&in.ID, &in.Image, &in.Driver, &in.App, &in.Status, &in.PID, &in.Address,
+	err := s.Scan(&in.ID, &in.Image, &in.Driver, &in.Group, &in.Status, &in.PID, &in.Address,
 		&in.BootTime, &created, &used)
 	in.CreatedAt, in.LastUsed = fromNanos(created), fromNanos(used)
 	return in, err
@@ -49,11 +50,11 @@ func (d *DB) PutInstance(ctx context.Context, in Instance) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO instances (`+instanceCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET image = excluded.image, driver = excluded.driver,
-			app = excluded.app, status = excluded.status, pid = excluded.pid, address = excluded.address,
+			runtime_group = excluded.runtime_group, status = excluded.status, pid = excluded.pid, address = excluded.address,
 			boot_time_ns = excluded.boot_time_ns,
 			created_at = CASE WHEN ? THEN excluded.created_at ELSE instances.created_at END,
 			last_used = excluded.last_used`,
-			in.ID, in.Image, in.Driver, in.App, in.Status, in.PID, in.Address, int64(in.BootTime),
+			in.ID, in.Image, in.Driver, in.Group, in.Status, in.PID, in.Address, int64(in.BootTime),
 			nanos(created), nanos(in.LastUsed), !in.CreatedAt.IsZero())
 		return err
 	})

@@ -15,6 +15,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		crashChild(dir) // never returns
 	}
+	if dir := os.Getenv(groupCommitChildEnv); dir != "" {
+		groupCommitChild(dir) // never returns
+	}
 	goleak.VerifyTestMain(m)
 }
 

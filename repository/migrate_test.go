@@ -28,6 +28,9 @@ func makeV1(t *testing.T, dir string) {
 		string(schema),
 		`PRAGMA user_version = 1`,
 		`INSERT INTO apps VALUES ('` + shaA + `', 'org.old', '0.9', 9, 1000)`,
+		`INSERT INTO tasks (fqcn, app, kind, param_types, created_at, updated_at) VALUES ('p.Old', 'src:p.Old@abc', 'source', '["int"]', 1, 1)`,
+		`INSERT INTO tasks (fqcn, method, app, kind, created_at, updated_at) VALUES ('p.Dex', 'm', 'org.old', 'dex-static', 1, 1)`,
+		`INSERT INTO resources VALUES ('phone:a', 'small.txt', '` + shaA + `', 3, 1, 1)`,
 		`INSERT INTO executions (id, task, status, queued_at, exec_time_ns) VALUES ('old-1', 'fib', 'done', 2000, 5000000)`,
 		`INSERT INTO sites VALUES ('edge-1', 'edge', 'ws://x', '{"a":1}', 3000)`,
 	} {
@@ -53,8 +56,20 @@ func TestMigrationUpgradesOldSchema(t *testing.T) {
 	if err != nil || e.ExecTime != 5*time.Millisecond || e.CommOverhead != 0 || !e.QueuedAt.Equal(time.Unix(0, 2000)) {
 		t.Errorf("GetExecution(old-1) = %+v, %v", e, err)
 	}
-	if a, err := db.AppByAPK(ctx, shaA); err != nil || a.Package != "org.old" || a.VersionCode != 9 {
-		t.Errorf("AppByAPK = %+v, %v", a, err)
+	// Version 3: tasks stored before it are not restorable; a source task has no package,
+	// a refactored app's task keeps its own; a resource's namespace is what app held.
+	tasks, err := db.ListTasks(ctx)
+	if err != nil || len(tasks) != 2 {
+		t.Fatalf("ListTasks = %+v, %v, want 2 tasks", tasks, err)
+	}
+	for _, tk := range tasks {
+		want := map[string]string{"p.Dex": "org.old", "p.Old": ""}[tk.FQCN]
+		if tk.Package != want || tk.Restorable {
+			t.Errorf("task %s after upgrade: package %q restorable %v, want %q false", tk.FQCN, tk.Package, tk.Restorable, want)
+		}
+	}
+	if r, err := db.ResourceByName(ctx, "phone:a", "small.txt"); err != nil || r.SHA256 != shaA {
+		t.Errorf("ResourceByName after upgrade = %+v, %v", r, err)
 	}
 	if s, err := db.GetSite(ctx, "edge-1"); err != nil || string(s.LastStats) != `{"a":1}` {
 		t.Errorf("GetSite = %+v, %v", s, err)

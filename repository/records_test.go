@@ -27,41 +27,11 @@ func TestRoundTrips(t *testing.T) {
 		name string
 		run  func(t *testing.T, db *repository.DB)
 	}{
-		{"app", func(t *testing.T, db *repository.DB) {
-			in := repository.App{APKSHA256: shaA, Package: "org.example", Version: "1.2", VersionCode: 12, CreatedAt: ts}
-			got, err := db.PutApp(ctx, in)
-			if err != nil || !reflect.DeepEqual(got, in) {
-				t.Fatalf("PutApp = %+v, %v, want %+v", got, err, in)
-			}
-			// Idempotent by APK hash: a second put returns the first record.
-			again, err := db.PutApp(ctx, repository.App{APKSHA256: shaA, Package: "other"})
-			if err != nil || !reflect.DeepEqual(again, in) {
-				t.Fatalf("PutApp(again) = %+v, %v, want %+v", again, err, in)
-			}
-			newer := repository.App{APKSHA256: shaB, Package: "org.example", Version: "1.3", CreatedAt: ts.Add(time.Hour)}
-			if _, err := db.PutApp(ctx, newer); err != nil {
-				t.Fatal(err)
-			}
-			if got, err := db.AppByAPK(ctx, shaA); err != nil || !reflect.DeepEqual(got, in) {
-				t.Errorf("AppByAPK = %+v, %v, want %+v", got, err, in)
-			}
-			if got, err := db.GetApp(ctx, "org.example"); err != nil || !reflect.DeepEqual(got, newer) {
-				t.Errorf("GetApp = %+v, %v, want newest %+v", got, err, newer)
-			}
-			if all, err := db.ListApps(ctx); err != nil || len(all) != 2 {
-				t.Errorf("ListApps = %d apps, %v, want 2", len(all), err)
-			}
-			if _, err := db.AppByAPK(ctx, shaC); !errors.Is(err, repository.ErrNotFound) {
-				t.Errorf("AppByAPK(missing) = %v, want ErrNotFound", err)
-			}
-			if _, err := db.PutApp(ctx, repository.App{APKSHA256: "xyz", Package: "p"}); !errors.Is(err, repository.ErrInvalid) {
-				t.Errorf("PutApp(bad sha) = %v, want ErrInvalid", err)
-			}
-		}},
 		{"task", func(t *testing.T, db *repository.DB) {
 			in := repository.Task{
-				FQCN: "org.example.Fib", Method: "run", App: "org.example", Kind: repository.TaskSource,
+				FQCN: "org.example.Fib", Method: "run", Package: "org.example", Kind: repository.TaskSource,
 				SourceSHA256: shaA, ArtifactSHA256: shaB, ParamTypes: []string{"int", "java.lang.String"},
+				ParamNames: []string{"n", "resource"}, ResourceDependent: true, Restorable: true,
 				ReturnType: "long", Offloadable: true, Reasons: []string{"pure", "no android api"},
 			}
 			got, err := db.PutTask(ctx, in)
@@ -105,9 +75,6 @@ func TestRoundTrips(t *testing.T) {
 			if all, err := db.ListTasks(ctx); err != nil || len(all) != 2 {
 				t.Errorf("ListTasks = %d, %v, want 2", len(all), err)
 			}
-			if byApp, err := db.ListTasksByApp(ctx, "org.example"); err != nil || len(byApp) != 1 {
-				t.Errorf("ListTasksByApp = %d, %v, want 1", len(byApp), err)
-			}
 			if err := db.SetTaskRegistered(ctx, 999, true); !errors.Is(err, repository.ErrNotFound) {
 				t.Errorf("SetTaskRegistered(999) = %v, want ErrNotFound", err)
 			}
@@ -116,7 +83,7 @@ func TestRoundTrips(t *testing.T) {
 			}
 		}},
 		{"resource", func(t *testing.T, db *repository.DB) {
-			in := repository.Resource{App: "org.example", Name: "assets/model.bin", SHA256: shaA, Size: 1234}
+			in := repository.Resource{Namespace: "org.example", Name: "assets/model.bin", SHA256: shaA, Size: 1234}
 			got, err := db.PutResource(ctx, in)
 			if err != nil {
 				t.Fatal(err)
@@ -132,7 +99,7 @@ func TestRoundTrips(t *testing.T) {
 			if got, err := db.ResourceByName(ctx, "org.example", "assets/model.bin"); err != nil || got.SHA256 != shaB || got.Size != 99 {
 				t.Errorf("ResourceByName = %+v, %v, want sha B size 99", got, err)
 			}
-			if _, err := db.PutResource(ctx, repository.Resource{App: "org.example", Name: "b", SHA256: shaC}); err != nil {
+			if _, err := db.PutResource(ctx, repository.Resource{Namespace: "org.example", Name: "b", SHA256: shaC}); err != nil {
 				t.Fatal(err)
 			}
 			if l, err := db.ListResources(ctx, "org.example"); err != nil || len(l) != 2 || l[0].Name != "assets/model.bin" {
@@ -254,7 +221,7 @@ func TestRoundTrips(t *testing.T) {
 			}
 		}},
 		{"instance", func(t *testing.T, db *repository.DB) {
-			in := repository.Instance{ID: "i1", Image: "jvm-unikernel:1", Driver: "qemu", App: "org.example",
+			in := repository.Instance{ID: "i1", Image: "jvm-unikernel:1", Driver: "qemu", Group: "src:org.example.Fib@0123",
 				Status: "running", PID: 4242, Address: "vsock:3:5000", BootTime: 123 * time.Millisecond,
 				CreatedAt: ts, LastUsed: ts.Add(time.Minute)}
 			if err := db.PutInstance(ctx, in); err != nil {

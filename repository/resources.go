@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// Resource is a named file (asset, raw resource, native library) an app's
-// tasks need at run time; its content is blob SHA256. (App, Name) is the key.
+// Resource is a named file a task reads at run time (MAMoC's data/ folder, a phone's
+// receive_file); its content is blob SHA256. (Namespace, Name) is the key.
 type Resource struct {
-	App       string    `json:"app"`
+	// Namespace is whose resource it is: "" the server's, else one caller's.
+	Namespace string    `json:"namespace"`
 	Name      string    `json:"name"`
 	SHA256    string    `json:"sha256"`
 	Size      int64     `json:"size"`
@@ -18,17 +19,17 @@ type Resource struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-const resourceCols = `app, name, sha256, size, created_at, updated_at`
+const resourceCols = `namespace, name, sha256, size, created_at, updated_at`
 
 func scanResource(s scanner) (Resource, error) {
 	var r Resource
 	var created, updated sql.NullInt64
-	err := s.Scan(&r.App, &r.Name, &r.SHA256, &r.Size, &created, &updated)
+	err := s.Scan(&r.Namespace, &r.Name, &r.SHA256, &r.Size, &created, &updated)
 	r.CreatedAt, r.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return r, err
 }
 
-// PutResource inserts or replaces the resource (App, Name) and returns it.
+// PutResource inserts or replaces the resource (Namespace, Name) and returns it.
 func (d *DB) PutResource(ctx context.Context, r Resource) (Resource, error) {
 	switch {
 	case r.Name == "":
@@ -42,13 +43,13 @@ func (d *DB) PutResource(ctx context.Context, r Resource) (Resource, error) {
 	var out Resource
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO resources (`+resourceCols+`) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (app, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
-			updated_at = excluded.updated_at`, r.App, r.Name, r.SHA256, r.Size, ts, ts)
+			ON CONFLICT (namespace, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size,
+			updated_at = excluded.updated_at`, r.Namespace, r.Name, r.SHA256, r.Size, ts, ts)
 		if err != nil {
 			return err
 		}
 		out, err = scanResource(tx.QueryRowContext(ctx, `SELECT `+resourceCols+` FROM resources
-			WHERE app = ? AND name = ?`, r.App, r.Name))
+			WHERE namespace = ? AND name = ?`, r.Namespace, r.Name))
 		return err
 	})
 	if err != nil {
@@ -57,30 +58,30 @@ func (d *DB) PutResource(ctx context.Context, r Resource) (Resource, error) {
 	return out, nil
 }
 
-// ResourceByName returns resource name of app (ErrNotFound).
-func (d *DB) ResourceByName(ctx context.Context, app, name string) (Resource, error) {
+// ResourceByName returns resource name of namespace (ErrNotFound).
+func (d *DB) ResourceByName(ctx context.Context, namespace, name string) (Resource, error) {
 	if err := d.check(); err != nil {
 		return Resource{}, err
 	}
 	r, err := scanResource(d.r.QueryRowContext(ctx, `SELECT `+resourceCols+` FROM resources
-		WHERE app = ? AND name = ?`, app, name))
+		WHERE namespace = ? AND name = ?`, namespace, name))
 	if err != nil {
 		return Resource{}, notFound(err, "resource "+name)
 	}
 	return r, nil
 }
 
-// ListResources returns the resources of app ordered by name.
-func (d *DB) ListResources(ctx context.Context, app string) ([]Resource, error) {
+// ListResources returns the resources of namespace ordered by name.
+func (d *DB) ListResources(ctx context.Context, namespace string) ([]Resource, error) {
 	return list(ctx, d, scanResource, "list resources", `SELECT `+resourceCols+` FROM resources
-		WHERE app = ? ORDER BY name`, app)
+		WHERE namespace = ? ORDER BY name`, namespace)
 }
 
-// DeleteResource removes resource name of app (ErrNotFound). Its blob
+// DeleteResource removes resource name of namespace (ErrNotFound). Its blob
 // becomes garbage for GC unless something else refers to it.
-func (d *DB) DeleteResource(ctx context.Context, app, name string) error {
+func (d *DB) DeleteResource(ctx context.Context, namespace, name string) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		return affected(tx.ExecContext(ctx, `DELETE FROM resources WHERE app = ? AND name = ?`, app, name))
+		return affected(tx.ExecContext(ctx, `DELETE FROM resources WHERE namespace = ? AND name = ?`, namespace, name))
 	})
 	if err != nil {
 		return fmt.Errorf("delete resource %s: %w", name, err)

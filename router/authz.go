@@ -36,10 +36,11 @@ var refactorProcs = map[string]bool{api.ProcAppUpload: true}
 // result reaches only it and its files land in its own namespace.
 type authorizer struct {
 	refactorRoles map[string]bool // read-only after construction
+	gate          *gate           // nil in tests of the role rules alone
 }
 
-func newAuthorizer(refactorRoles []string) *authorizer {
-	a := &authorizer{refactorRoles: map[string]bool{RoleAdmin: true}}
+func newAuthorizer(refactorRoles []string, g *gate) *authorizer {
+	a := &authorizer{refactorRoles: map[string]bool{RoleAdmin: true}, gate: g}
 	for _, r := range refactorRoles {
 		a.refactorRoles[r] = true
 	}
@@ -51,11 +52,18 @@ func (a *authorizer) MayRefactor(role string) bool { return a.refactorRoles[role
 
 func (a *authorizer) Authorize(sess *wamp.Session, msg wamp.Message) (bool, error) {
 	role, _ := wamp.AsString(sess.Details["authrole"])
+	if a.gate != nil {
+		a.gate.count(msg)
+	}
 	switch m := msg.(type) {
 	case *wamp.Call:
 		ok := a.mayCall(role, string(m.Procedure))
 		if ok && m.Procedure == wamp.MetaProcRegMatch {
 			m.Procedure = api.ProcRegistrationMatch
+		}
+		if ok && a.gate != nil && !strings.HasPrefix(string(m.Procedure), "wamp.") &&
+			m.Procedure != api.ProcRegistrationMatch && a.gate.unready() {
+			m.Procedure = api.ProcUnavailable
 		}
 		return ok, nil
 	case *wamp.Register:

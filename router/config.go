@@ -44,6 +44,21 @@ type Config struct {
 	// AuthTimeout bounds how long a client may take to answer an authentication challenge.
 	// Default 10s.
 	AuthTimeout time.Duration `json:"auth_timeout"`
+	// MaxConnections bounds the connections open at once on each listener (HTTP/WebSocket and
+	// RawSocket); more are closed as soon as they are accepted. Default: a share of the
+	// process's open-file limit, (limit − reserve) / 2, where the reserve (a quarter of the
+	// limit, at least 64) is left for the database, blobs and task instances.
+	MaxConnections int `json:"max_connections"`
+	// MaxConnectionsPerAddr bounds the connections one remote IP address may hold open on each
+	// listener. Default a quarter of MaxConnections, at least 8 and at most 1024.
+	MaxConnectionsPerAddr int `json:"max_connections_per_addr"`
+	// HandshakeTimeout bounds how long a new connection may take to finish its transport
+	// handshake: the TLS handshake, the HTTP request of a WebSocket upgrade and the RawSocket
+	// handshake. (The WAMP HELLO must then follow within 5s on every transport.) Default 5s.
+	HandshakeTimeout time.Duration `json:"handshake_timeout"`
+	// MaxNesting bounds how deeply arguments of an inbound message may nest lists and maps.
+	// A CALL nested deeper is answered with wamp.error.invalid_argument. Default 64.
+	MaxNesting int `json:"max_nesting"`
 	// RefactorRoles are the roles besides admin that may upload APKs (mamoc.app.upload and
 	// POST /api/apps). Default ["edge"].
 	RefactorRoles []string `json:"refactor_roles"`
@@ -63,7 +78,24 @@ type User struct {
 	Secret string `json:"secret"`
 }
 
-const defaultMaxMessageSize = 16 << 20
+const (
+	defaultMaxMessageSize = 16 << 20
+	defaultMaxNesting     = 64
+)
+
+// defaultMaxConnections shares the open-file limit between the two listeners, keeping a
+// reserve for everything else the process opens. An unknown limit counts as 1024.
+func defaultMaxConnections(fileLimit uint64) int {
+	switch {
+	case fileLimit == 0:
+		fileLimit = 1024
+	case fileLimit > 1<<24:
+		fileLimit = 1 << 24
+	}
+	n := int(fileLimit)
+	reserve := max(n/4, 64)
+	return max((n-reserve)/2, 16)
+}
 
 func (c *Config) setDefaults() {
 	if c.Realm == "" {
@@ -81,6 +113,18 @@ func (c *Config) setDefaults() {
 	if c.AuthTimeout == 0 {
 		c.AuthTimeout = 10 * time.Second
 	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = defaultMaxConnections(raiseFileLimit())
+	}
+	if c.MaxConnectionsPerAddr == 0 {
+		c.MaxConnectionsPerAddr = min(max(c.MaxConnections/4, 8), 1024)
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = 5 * time.Second
+	}
+	if c.MaxNesting == 0 {
+		c.MaxNesting = defaultMaxNesting
+	}
 	if c.RefactorRoles == nil {
 		c.RefactorRoles = []string{RoleEdge}
 	}
@@ -93,6 +137,15 @@ func (c *Config) setDefaults() {
 func (c *Config) Validate() error {
 	if c.MaxMessageSize < 0 {
 		return errors.New("max_message_size: must not be negative")
+	}
+	if c.MaxConnections < 0 || c.MaxConnectionsPerAddr < 0 {
+		return errors.New("max_connections and max_connections_per_addr must not be negative")
+	}
+	if c.HandshakeTimeout < 0 {
+		return errors.New("handshake_timeout: must not be negative")
+	}
+	if c.MaxNesting < 0 {
+		return errors.New("max_nesting: must not be negative")
 	}
 	seen := map[string]bool{}
 	for i, u := range c.Users {

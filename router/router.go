@@ -2,10 +2,8 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
@@ -24,10 +22,11 @@ type Router struct {
 	nx    nxrouter.Router
 	ws    *wsHandler
 	authz *authorizer
-	match *nxclient.Client // answers api.ProcRegistrationMatch
+	match *nxclient.Client // answers api.ProcRegistrationMatch and api.ProcUnavailable
+	gate  *gate            // readiness and message counters, shared with the authorizer
 
 	mu        sync.Mutex // guards listeners and closed
-	listeners []net.Listener
+	listeners []*limitListener
 	closed    bool
 	wg        sync.WaitGroup // RawSocket accept loops
 }
@@ -47,6 +46,7 @@ func New(cfg Config) (*Router, error) {
 	if !cfg.DisableAnonymous {
 		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
 	}
+	g := newGate()
 	realm := &nxrouter.RealmConfig{
 		URI:            wamp.URI(cfg.Realm),
 		StrictURI:      false, // task FQCNs contain capitals
@@ -54,13 +54,15 @@ func New(cfg Config) (*Router, error) {
 		AllowDisclose:  true,
 		Authenticators: authenticators,
 	}
-	authz := newAuthorizer(cfg.RefactorRoles)
+	authz := newAuthorizer(cfg.RefactorRoles, g)
 	realm.Authorizer = authz
 	nx, err := nxrouter.NewRouter(&nxrouter.Config{RealmConfigs: []*nxrouter.RealmConfig{realm}}, stdLogger{log})
 	if err != nil {
 		return nil, fmt.Errorf("start nexus router: %w", err)
 	}
-	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz}
+	r := &Router{cfg: cfg, log: log, nx: nx, authz: authz, gate: g}
+	log.Debug("connection limits", "max_connections", cfg.MaxConnections,
+		"max_connections_per_addr", cfg.MaxConnectionsPerAddr, "handshake_timeout", cfg.HandshakeTimeout)
 	r.ws = newWSHandler(r)
 	if err := r.startMatchCallee(); err != nil {
 		nx.Close()
@@ -119,37 +121,12 @@ func (r *Router) startMatchCallee() error {
 		_ = c.Close()
 		return fmt.Errorf("register %s: %w", api.ProcRegistrationMatch, err)
 	}
+	if err := r.registerUnavailable(c); err != nil {
+		_ = c.Close()
+		return fmt.Errorf("register %s: %w", api.ProcUnavailable, err)
+	}
 	r.match = c
 	return nil
-}
-
-// ServeRawSocket accepts WAMP RawSocket connections on l until l is closed or the router
-// is closed. It returns ErrClosed after Close.
-func (r *Router) ServeRawSocket(l net.Listener) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return ErrClosed
-	}
-	r.listeners = append(r.listeners, l)
-	r.mu.Unlock()
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			r.mu.Lock()
-			closed := r.closed
-			r.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
-				return ErrClosed
-			}
-			return fmt.Errorf("accept rawsocket: %w", err)
-		}
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			r.handleRawSocket(conn)
-		}()
-	}
 }
 
 // Close stops the RawSocket listeners handed to ServeRawSocket, disconnects every session and

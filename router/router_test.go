@@ -434,7 +434,11 @@ func TestMessageSizeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = conn.Write(make([]byte, 1024))
-	if _, err := conn.Read(make([]byte, 16)); err == nil {
+	// The frame is not a CALL: the session is aborted, then the connection closed.
+	if reply, err := readRawFrame(conn); err != nil || len(reply) == 0 || reply[0] != 0x93 {
+		t.Errorf("answer to an oversize frame = %x, %v; want a msgpack ABORT", reply, err)
+	}
+	if _, err := readRawFrame(conn); err == nil {
 		t.Error("rawsocket connection still open after an oversize frame")
 	}
 

@@ -2,7 +2,7 @@ package router
 
 import (
 	"errors"
-	"net"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -20,19 +20,20 @@ import (
 type wsProtocol struct {
 	name        string
 	payloadType int
-	serializer  serialize.Serializer
+	kind        serialize.Serialization
 }
 
 // wsProtocols is in preference order: MAMoC phones offer cbor first and must get it, and
 // gorilla picks the first of the server's list that the client offers.
 var wsProtocols = []wsProtocol{
-	{"wamp.2.cbor", websocket.BinaryMessage, &serialize.CBORSerializer{}},
-	{"wamp.2.msgpack", websocket.BinaryMessage, &serialize.MessagePackSerializer{}},
-	{"wamp.2.json", websocket.TextMessage, &serialize.JSONSerializer{}},
+	{"wamp.2.cbor", websocket.BinaryMessage, serialize.CBOR},
+	{"wamp.2.msgpack", websocket.BinaryMessage, serialize.MSGPACK},
+	{"wamp.2.json", websocket.TextMessage, serialize.JSON},
 }
 
 // wsHandler upgrades HTTP requests to WAMP WebSocket sessions. Unlike nexus's own server it
-// sets a read limit on each connection, so an oversize message closes only its sender.
+// bounds each inbound message (an oversized CALL is answered with an ERROR, anything else
+// oversized aborts only its sender) and checks every message with a guard.
 type wsHandler struct {
 	r        *Router
 	upgrader websocket.Upgrader
@@ -74,12 +75,13 @@ func (h *wsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	conn.SetReadLimit(int64(h.r.cfg.MaxMessageSize))
 	keepAlive := h.r.cfg.KeepAlive
 	if keepAlive < 0 {
 		keepAlive = 0
 	}
-	peer := transport.NewWebsocketPeer(newSyncConn(conn), proto.serializer, proto.payloadType, stdLogger{h.r.log}, keepAlive, h.r.cfg.OutQueueSize)
+	sc := newSyncConn(conn, proto.payloadType, h.r.cfg.MaxMessageSize)
+	sc.g = newGuard(proto.kind, h.r.cfg.MaxNesting, sc)
+	peer := transport.NewWebsocketPeer(sc, sc.g, proto.payloadType, stdLogger{h.r.log}, keepAlive, h.r.cfg.OutQueueSize)
 	details := wamp.Dict{"auth": wamp.Dict{}, "protocol": proto.name, "peer": req.RemoteAddr}
 	if err := h.r.nx.AttachClient(peer, details); err != nil {
 		h.r.log.Debug("attach websocket client", "remote", req.RemoteAddr, "err", err)
@@ -108,28 +110,6 @@ func checkOrigin(patterns []string, req *http.Request) bool {
 	return false
 }
 
-// handleRawSocket runs the RawSocket handshake on conn and attaches the session.
-func (r *Router) handleRawSocket(conn net.Conn) {
-	peer, err := transport.AcceptRawSocket(conn, stdLogger{r.log}, rawSocketLimit(r.cfg.MaxMessageSize), r.cfg.OutQueueSize)
-	if err != nil {
-		r.log.Debug("rawsocket handshake", "remote", conn.RemoteAddr().String(), "err", err)
-		_ = conn.Close()
-		return
-	}
-	if err := r.nx.Attach(peer); err != nil {
-		r.log.Debug("attach rawsocket client", "remote", conn.RemoteAddr().String(), "err", err)
-	}
-}
-
-// rawSocketLimit rounds n up to the power of two RawSocket can announce (512 B to 16 MiB).
-func rawSocketLimit(n int) int {
-	l := 512
-	for l < n && l < 16<<20 {
-		l <<= 1
-	}
-	return l
-}
-
 func deadline() time.Time { return time.Now().Add(time.Second) }
 
 // syncConn mends two faults of nexus v3.3.0's WebSocket peer:
@@ -140,10 +120,19 @@ func deadline() time.Time { return time.Now().Add(time.Second) }
 //   - an unclean close: it sends a close frame and drops the TCP connection at once, so
 //     clients (autobahn-python) may see an abnormal closure. Here Close waits up to
 //     closeWait for the client's close frame first.
+//
+// It also bounds inbound messages (limit) and lets the guard write answers ahead of the
+// outbound queue and end the connection after a protocol violation.
 type syncConn struct {
 	*websocket.Conn
 	ping atomic.Pointer[func(string) error]
 	pong atomic.Pointer[func(string) error]
+
+	g           *guard // set before the peer starts reading
+	payloadType int
+	limit       int         // largest inbound message in bytes
+	wmu         sync.Mutex  // serialises WriteMessage (gorilla allows one writer)
+	failed      atomic.Bool // set by fail: the next ReadMessage ends the connection
 
 	closeSent  atomic.Bool
 	peerClosed chan struct{} // closed when the client's close frame arrives or reading fails
@@ -153,8 +142,8 @@ type syncConn struct {
 // closeWait bounds how long Close waits for the client to answer our close frame.
 const closeWait = time.Second
 
-func newSyncConn(c *websocket.Conn) *syncConn {
-	s := &syncConn{Conn: c, peerClosed: make(chan struct{})}
+func newSyncConn(c *websocket.Conn, payloadType, limit int) *syncConn {
+	s := &syncConn{Conn: c, payloadType: payloadType, limit: limit, peerClosed: make(chan struct{})}
 	c.SetCloseHandler(func(code int, _ string) error {
 		s.markClosed()
 		if !s.closeSent.Load() {
@@ -186,13 +175,55 @@ func (s *syncConn) SetPongHandler(h func(string) error) { s.pong.Store(&h) }
 
 func (s *syncConn) markClosed() { s.once.Do(func() { close(s.peerClosed) }) }
 
-// ReadMessage reads the next message; once reading fails, Close need not wait.
+// errConnFailed ends the WebSocket peer's read loop after a protocol violation.
+var errConnFailed = errors.New("websocket: session aborted for a protocol violation")
+
+// ReadMessage reads the next message of at most limit bytes; once reading fails, Close need
+// not wait. A larger message is answered by the guard: when the session goes on, the rest of
+// it is discarded and the next message read.
 func (s *syncConn) ReadMessage() (int, []byte, error) {
-	mt, p, err := s.Conn.ReadMessage()
-	if err != nil {
-		s.markClosed()
+	for {
+		if s.failed.Load() {
+			s.markClosed()
+			return 0, nil, errConnFailed
+		}
+		mt, r, err := s.Conn.NextReader()
+		if err != nil {
+			s.markClosed()
+			return mt, nil, err
+		}
+		b, err := io.ReadAll(io.LimitReader(r, int64(s.limit)+1))
+		if err != nil {
+			s.markClosed()
+			return mt, nil, err
+		}
+		if len(b) <= s.limit {
+			return mt, b, nil
+		}
+		if !s.g.oversized(b[:min(len(b), rawPeekPrefix)], -1, s.limit) {
+			s.markClosed()
+			return 0, nil, errConnFailed
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			s.markClosed()
+			return mt, nil, err
+		}
 	}
-	return mt, p, err
+}
+
+// WriteMessage writes one data message; the guard's answers and nexus's sender share it.
+func (s *syncConn) WriteMessage(messageType int, data []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.Conn.WriteMessage(messageType, data)
+}
+
+func (s *syncConn) writeNow(b []byte) error { return s.WriteMessage(s.payloadType, b) }
+
+// fail sends a close frame with code; the next ReadMessage ends the peer.
+func (s *syncConn) fail(code int, reason string) {
+	s.failed.Store(true)
+	_ = s.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline())
 }
 
 // WriteControl notes a close frame sent to the client.

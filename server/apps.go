@@ -8,15 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server/api"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -99,60 +98,30 @@ func (s refactorStore) JobByAPK(ctx context.Context, sum string) (refactor.Job, 
 	return s.Job(ctx, best.ID)
 }
 
-// RegisterProcedures registers an analysed app's linked procedures: MAMoC-shaped classes under
-// their FQCN with MAMoC's call shape, public static methods under mamoc.app.<pkg>.<Class>.<m>.
-// They run in the runtime like any task, from the app's jar, with no compile step.
+// RegisterProcedures adds an analysed app's linked procedures to the catalogue and offers
+// them: MAMoC-shaped classes under their FQCN with MAMoC's call shape, public static methods
+// under mamoc.app.<pkg>.<Class>.<m>. They run in the runtime like any task, from the app's
+// jar, with no compile step.
 func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, jar []byte, procs []refactor.Procedure) error {
-	art, err := unikernel.ArtifactFromJar(jar)
-	if err != nil {
-		return fmt.Errorf("load jar of %s: %w", app.Package, err)
-	}
-	rtApp := "apk:" + app.Package + "@" + shortHash(app.JarSHA256)
-	var errs []error
+	cps := make([]catalog.Procedure, 0, len(procs))
 	for _, p := range procs {
-		if p.Kind == refactor.KindInstance {
-			continue // not served yet
+		cp := catalog.Procedure{Name: p.Name, Aliases: p.Aliases, Kind: repository.TaskDexClass, Class: p.Class,
+			ParamTypes: p.Params, ReturnType: p.Returns}
+		switch p.Kind {
+		case refactor.KindStatic:
+			cp.Kind, cp.Method = repository.TaskDexStatic, p.Method
+		case refactor.KindInstance: // a dex class with an entry method, see catalog.Task.Instance
+			cp.Method = p.Method
 		}
-		t := &task{FQCN: p.Class, App: rtApp, Artifact: art, ParamTypes: p.Params, ReturnType: p.Returns,
-			Procedure: p.Name, Kind: repository.TaskDexClass}
-		if p.Kind == refactor.KindStatic {
-			t.Kind, t.Method = repository.TaskDexStatic, p.Method
-		}
-		rec, err := o.repo.PutTask(ctx, repository.Task{FQCN: p.Class, Method: t.Method, App: app.Package, Kind: t.Kind,
-			SourceSHA256: app.APKSHA256, ArtifactSHA256: app.JarSHA256, ParamTypes: p.Params, ReturnType: p.Returns,
-			Offloadable: true})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("record %s: %w", p.Name, err))
-			continue
-		}
-		t.repoID = rec.ID
-		o.tasks.bind(t)
+		cps = append(cps, cp)
+	}
+	tasks, errs := o.cat.AddApp(ctx, catalog.Caller{}, catalog.App{Package: app.Package, APKSHA256: app.APKSHA256, JarSHA256: app.JarSHA256}, jar, cps)
+	for _, t := range tasks {
 		if err := o.register(ctx, t); err != nil {
-			errs = append(errs, fmt.Errorf("register %s: %w", p.Name, err))
+			errs = append(errs, fmt.Errorf("register %s: %w", t.Procedure, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func shortHash(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
-// onStaticCall serves mamoc.app.<pkg>.<Class>.<method>: args are the method's parameters in
-// order, converted by the DEX signature; the result is the return value (byte[] as base64),
-// with kwargs {output, exec_time_s, execution_id}.
-func (o *offload) onStaticCall(ctx context.Context, t *task, inv *wamp.Invocation) nxclient.InvokeResult {
-	from := callerOf(inv.Details, "caller")
-	res, err := o.run(ctx, runRequest{Task: t, Params: inv.Arguments, Namespace: from.namespace(),
-		CallerAuthID: from.authid, CallerSession: from.session, Progress: o.progressFunc(ctx, inv)})
-	if err != nil {
-		return invokeError(err)
-	}
-	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
-	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
 }
 
 // apps serves APK uploads over WAMP and publishes job progress.
@@ -177,14 +146,14 @@ func (a *apps) register(sess *nxclient.Client, sc apiScope) error {
 // the refactor roles.
 func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 	if len(inv.Arguments) != 1 {
-		return invokeError(badArg("%s needs args [apk bytes]", api.ProcAppUpload))
+		return invokeError(catalog.BadArgument("%s needs args [apk bytes]", api.ProcAppUpload))
 	}
 	apk, ok := inv.Arguments[0].([]byte)
 	if !ok {
-		return invokeError(badArg("the APK must be bytes, not %T", inv.Arguments[0]))
+		return invokeError(catalog.BadArgument("the APK must be bytes, not %T", inv.Arguments[0]))
 	}
 	from := callerOf(inv.Details, "caller")
-	id, err := a.mgr.Submit(ctx, bytes.NewReader(apk), from.authid)
+	id, err := a.mgr.Submit(ctx, bytes.NewReader(apk), from.AuthID)
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
@@ -221,9 +190,9 @@ func (a *apps) progress(p refactor.Progress) {
 func refactorError(err error) error {
 	switch {
 	case errors.Is(err, refactor.ErrJobNotFound):
-		return fmt.Errorf("%w: %w", errNotFound, err)
+		return fmt.Errorf("%w: %w", catalog.ErrNotFound, err)
 	case errors.Is(err, refactor.ErrTooLarge):
-		return fmt.Errorf("%w: %w", errTooLarge, err)
+		return fmt.Errorf("%w: %w", catalog.ErrTooLarge, err)
 	case errors.Is(err, refactor.ErrQueueFull):
 		return fmt.Errorf("%w: %w", unikernel.ErrBusy, err)
 	}
@@ -234,29 +203,11 @@ func refactorError(err error) error {
 // rule): HTTP Basic (authid and ticket or WAMP-CRA secret) or Bearer with a user's ticket.
 // Without an embedded router there is no HTTP API and nobody is admitted.
 func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
-	if s.router == nil {
+	u, err := s.httpUser(r)
+	if err != nil || !s.refactorAllowed(u.Role) {
 		return "", false
 	}
-	allowed := func(role string) bool { return s.router.MayRefactor(role) }
-	match := func(u router.User, secret string) bool {
-		return secret != "" && (eq(u.Ticket, secret) || eq(u.Secret, secret))
-	}
-	if id, secret, ok := r.BasicAuth(); ok {
-		for _, u := range s.cfg.Router.Users {
-			if u.AuthID == id && match(u, secret) && allowed(u.Role) {
-				return u.AuthID, true
-			}
-		}
-		return "", false
-	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		for _, u := range s.cfg.Router.Users {
-			if match(u, tok) && allowed(u.Role) {
-				return u.AuthID, true
-			}
-		}
-	}
-	return "", false
+	return u.AuthID, true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -59,6 +59,9 @@ type Config struct {
 	MaxSourceBytes int `json:"max_source_bytes"`
 	// MaxResourceBytes bounds one resource (receive_file, mamoc.resource.put). Default 64 MiB.
 	MaxResourceBytes int64 `json:"max_resource_bytes"`
+	// RefactorRegisterLibraries registers the procedures of an uploaded APK's bundled libraries
+	// too, not only of the app's own code. Default false.
+	RefactorRegisterLibraries bool `json:"refactor_register_libraries"`
 	// Router configures the embedded router.
 	Router router.Config `json:"router"`
 	// Runtime configures the unikernel runtime: driver, pool sizes, per-task limits.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -11,19 +12,20 @@ import (
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/repository"
-	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server/api"
+	"github.com/mamoc-go/mamoc/server/catalog"
 )
 
-// offload is the offload path: MAMoC's topics and per-task procedures, and mamoc's API.
+// offload is the offload path's WAMP glue: MAMoC's topics and per-task procedures, and
+// mamoc's API, served from the task catalogue.
 type offload struct {
-	log       *slog.Logger
-	repo      *repository.DB
-	rt        taskRuntime
-	site      string
-	tasks     *tasks
-	resources *resources
-	sess      *nxclient.Client
+	log  *slog.Logger
+	cat  *catalog.Catalog
+	repo *repository.DB // execution records for mamoc.execution.get
+	site string
+	sess *nxclient.Client
+	obs  *metrics // nil: deploys not counted
+	work *workLog // nil: deploys not logged
 
 	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered
@@ -32,28 +34,22 @@ type offload struct {
 	wg sync.WaitGroup // offloading-event workers; Add only under mu while !stopping
 }
 
-func newOffload(log *slog.Logger, repo *repository.DB, rt taskRuntime, site string, maxSource int, maxResource int64) *offload {
-	return &offload{
-		log: log, repo: repo, rt: rt, site: site,
-		tasks:      newTasks(log, repo, rt, maxSource),
-		resources:  &resources{repo: repo, max: maxResource},
-		registered: map[string]bool{},
-	}
+func newOffload(log *slog.Logger, cat *catalog.Catalog, repo *repository.DB, site string) *offload {
+	return &offload{log: log, cat: cat, repo: repo, site: site, registered: map[string]bool{}}
 }
 
-// start subscribes to MAMoC's topics, registers mamoc's procedures and re-registers the
-// tasks compiled by earlier runs. Work started by events ends with ctx.
+// start subscribes to MAMoC's topics, registers mamoc's procedures and offers the tasks the
+// catalogue restored from earlier runs. Work started by events ends with ctx.
 func (o *offload) start(ctx context.Context, sess *nxclient.Client, sc apiScope) error {
 	o.sess = sess
-	if err := sess.Subscribe(api.TopicOffloading, func(ev *wamp.Event) {
-		o.spawn(func() { o.onOffloading(ctx, ev) })
-	}, nil); err != nil {
-		return fmt.Errorf("subscribe %s: %w", api.TopicOffloading, err)
+	topics := map[string]func(context.Context, *wamp.Event){
+		api.TopicOffloading:  o.onOffloading,
+		api.TopicReceiveFile: o.onReceiveFile,
 	}
-	if err := sess.Subscribe(api.TopicReceiveFile, func(ev *wamp.Event) {
-		o.spawn(func() { o.onReceiveFile(ctx, ev) })
-	}, nil); err != nil {
-		return fmt.Errorf("subscribe %s: %w", api.TopicReceiveFile, err)
+	for topic, h := range topics {
+		if err := sess.Subscribe(topic, func(ev *wamp.Event) { o.spawn(func() { h(ctx, ev) }) }, nil); err != nil {
+			return fmt.Errorf("subscribe %s: %w", topic, err)
+		}
 	}
 	procs := map[string]nxclient.InvocationHandler{
 		api.ProcTaskDeploy:      o.apiDeploy,
@@ -68,12 +64,11 @@ func (o *offload) start(ctx context.Context, sess *nxclient.Client, sc apiScope)
 			return fmt.Errorf("register %s: %w", name, err)
 		}
 	}
-	restored, err := o.tasks.restore(ctx)
+	restored, err := o.cat.Restore(ctx)
 	if err != nil {
 		return fmt.Errorf("restore tasks: %w", err)
 	}
 	for _, t := range restored {
-		o.tasks.bind(t)
 		if err := o.register(ctx, t); err != nil {
 			o.log.Warn("re-register task", "task", t.Procedure, "err", err)
 		}
@@ -108,8 +103,10 @@ func (o *offload) wait() {
 	o.wg.Wait()
 }
 
-// register offers t under its procedure (MAMoC's call shape) once per procedure.
-func (o *offload) register(ctx context.Context, t *task) error {
+// register offers t under its procedure once per procedure: a refactored app's static or
+// instance method in its own shape, every other task in MAMoC's. The handler looks the task
+// up on each call, so a newer deploy of the same class takes over the procedure.
+func (o *offload) register(ctx context.Context, t *catalog.Task) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.registered[t.Procedure] {
@@ -119,13 +116,17 @@ func (o *offload) register(ctx context.Context, t *task) error {
 	handler := func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 		return o.onTaskCall(ctx, proc, inv)
 	}
-	if t.Kind == repository.TaskDexStatic {
+	if t.Kind == repository.TaskDexStatic || t.Instance() {
 		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-			cur, ok := o.tasks.lookup(proc)
+			from := callerOf(inv.Details, "caller")
+			cur, ok := o.cat.Lookup(from, proc)
 			if !ok {
-				return invokeError(fmt.Errorf("task %s: %w", proc, errNotFound))
+				return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
 			}
-			return o.onStaticCall(ctx, cur, inv)
+			if cur.Instance() {
+				return o.onInstanceCall(ctx, from, cur, inv)
+			}
+			return o.onStaticCall(ctx, from, cur, inv)
 		}
 	}
 	err := o.sess.Register(proc, handler, wamp.Dict{wamp.OptDiscloseCaller: true, wamp.OptInvoke: wamp.InvokeRoundRobin})
@@ -133,38 +134,20 @@ func (o *offload) register(ctx context.Context, t *task) error {
 		return err
 	}
 	o.registered[proc] = true
-	o.tasks.markRegistered(ctx, t)
+	o.cat.MarkRegistered(ctx, t)
 	return nil
 }
 
-// caller is who sent a request, from the disclosed details.
-type caller struct {
-	session uint64
-	authid  string
-	role    string
-}
-
-func callerOf(details wamp.Dict, prefix string) caller {
-	var c caller
+// callerOf is who sent a request, from the disclosed details under prefix ("caller" or
+// "publisher").
+func callerOf(details wamp.Dict, prefix string) catalog.Caller {
+	var c catalog.Caller
 	if id, ok := wamp.AsID(details[prefix]); ok {
-		c.session = uint64(id)
+		c.Session = uint64(id)
 	}
-	c.authid, _ = wamp.AsString(details[prefix+"_authid"])
-	c.role, _ = wamp.AsString(details[prefix+"_authrole"])
+	c.AuthID = api.AsString(details[prefix+"_authid"])
+	c.Role = api.AsString(details[prefix+"_authrole"])
 	return c
-}
-
-// namespace is the caller's resource namespace: servers and admins share the server's,
-// each phone (each anonymous session) has its own.
-func (c caller) namespace() string {
-	switch c.role {
-	case router.RoleAdmin, router.RoleEdge, "trusted":
-		return ""
-	}
-	if c.authid == "" {
-		return fmt.Sprintf("session:%d", c.session)
-	}
-	return "phone:" + c.authid
 }
 
 // publishResult sends MAMoC's result event [output, duration] to one session only.
@@ -177,4 +160,225 @@ func (o *offload) publishResult(session uint64, output string, duration time.Dur
 	if err := o.sess.Publish(api.TopicOffloadingResult, opts, res.Args(), nil); err != nil {
 		o.log.Warn("publish result", "session", session, "err", err)
 	}
+}
+
+// progressFunc forwards task progress to the caller when it asked for progressive results.
+func (o *offload) progressFunc(ctx context.Context, inv *wamp.Invocation) func(string) {
+	if want, _ := inv.Details[wamp.OptReceiveProgress].(bool); !want {
+		return nil
+	}
+	return func(msg string) {
+		_ = o.sess.SendProgress(ctx, nil, api.ProgressKwargs(msg))
+	}
+}
+
+// onOffloading handles MAMoC's offloading event (api.Offloading): deploy the source (once
+// per source), offer the task's procedure, run it, and send the result event to the
+// publisher only. A failure is sent as the result text, so the phone never waits forever.
+func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
+	from := callerOf(ev.Details, "publisher")
+	start := time.Now()
+	req, err := api.ParseOffloading(ev.Arguments)
+	if err != nil {
+		o.log.Warn("offloading event refused", "err", err, "publisher", from.Session)
+		o.publishResult(from.Session, errorText(err), 0)
+		return
+	}
+	o.log.Info("offloading request", "platform", req.Platform, "task", req.RPCName, "publisher", from.Session, "source_bytes", len(req.Code))
+	t0 := time.Now()
+	d, err := o.cat.Deploy(ctx, from, req.Code, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
+	if err != nil {
+		o.log.Info("offloading deploy failed", "task", req.RPCName, "err", err)
+		o.publishResult(from.Session, errorText(err), time.Since(start))
+		return
+	}
+	if err := o.register(ctx, d.Task); err != nil {
+		o.log.Warn("register task", "task", d.Task.Procedure, "err", err)
+	}
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: d.Task, Params: req.Params, ResourceName: req.Resource})
+	if err != nil {
+		o.publishResult(from.Session, errorText(err), res.ExecTime)
+		return
+	}
+	o.publishResult(from.Session, res.Output, res.ExecTime)
+}
+
+// onTaskCall serves a task's own procedure in MAMoC's shape (api.TaskCall →
+// api.TaskCallResult). It also sends the result event to the caller, which MAMoC's edge
+// client waits for.
+func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
+	from := callerOf(inv.Details, "caller")
+	t, ok := o.cat.Lookup(from, proc)
+	if !ok {
+		return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
+	}
+	call := api.ParseTaskCall(inv.Arguments)
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: call.Params, ResourceName: call.Resource,
+		Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		o.publishResult(from.Session, errorText(err), res.ExecTime)
+		return invokeError(err)
+	}
+	o.publishResult(from.Session, res.Output, res.ExecTime)
+	return nxclient.InvokeResult{Args: api.TaskCallResult{Output: res.Output, Duration: res.ExecTime}.Args()}
+}
+
+// onStaticCall serves a refactored app's static method (api.PrefixApp): args are the
+// method's parameters in order, converted by the DEX signature → api.StaticResult.
+func (o *offload) onStaticCall(ctx context.Context, from catalog.Caller, t *catalog.Task, inv *wamp.Invocation) nxclient.InvokeResult {
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: inv.Arguments, Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		return invokeError(err)
+	}
+	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
+	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
+}
+
+// onInstanceCall serves a refactored app's instance method: kwargs {ctor, args} (see
+// api.AppCall) build the object with a public constructor picked by arity and call the method;
+// the result is as for a static method, an object as its public fields.
+func (o *offload) onInstanceCall(ctx context.Context, from catalog.Caller, t *catalog.Task, inv *wamp.Invocation) nxclient.InvokeResult {
+	c, err := api.ParseAppCall(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(catalog.BadArgument("%s: %v", t.Procedure, err))
+	}
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: c.Args, CtorParams: c.Ctor,
+		Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		return invokeError(err)
+	}
+	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
+	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
+}
+
+// onReceiveFile stores MAMoC's receive_file (api.ReceiveFile) in the publisher's namespace,
+// content-addressed, with the name sanitised and the size limited.
+func (o *offload) onReceiveFile(ctx context.Context, ev *wamp.Event) {
+	from := callerOf(ev.Details, "publisher")
+	f, err := api.ParseReceiveFile(ev.Arguments)
+	if err != nil {
+		o.log.Warn("receive_file refused", "err", err, "publisher", from.Session)
+		return
+	}
+	res, err := o.cat.PutResource(ctx, from, f.Name, f.Content)
+	if err != nil {
+		o.log.Warn("receive_file refused", "name", f.Name, "publisher", from.Session, "err", err)
+		return
+	}
+	o.log.Info("received file", "name", res.Name, "sha256", res.SHA256, "size", res.Size, "namespace", res.Namespace)
+}
+
+// apiDeploy is api.ProcTaskDeploy: api.DeployRequest → api.Deployment.
+func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	req, err := api.ParseDeployRequest(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	t0 := time.Now()
+	d, err := o.cat.Deploy(ctx, callerOf(inv.Details, "caller"), req.Source, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
+	if err != nil {
+		return invokeError(err)
+	}
+	if err := o.register(ctx, d.Task); err != nil {
+		return invokeError(fmt.Errorf("register %s: %w", d.Task.Procedure, err))
+	}
+	return nxclient.InvokeResult{Kwargs: api.Deployment{TaskInfo: taskInfo(d.Task), Compiled: d.Compiled}.Kwargs()}
+}
+
+// taskInfo is t as the wire describes it.
+func taskInfo(t *catalog.Task) api.TaskInfo {
+	params := make([]api.Param, len(t.ParamTypes))
+	for i, typ := range t.ParamTypes {
+		params[i].Type = typ
+		if i < len(t.ParamNames) {
+			params[i].Name = t.ParamNames[i]
+		}
+	}
+	return api.TaskInfo{Task: t.Procedure, Class: t.FQCN, Kind: string(t.Kind), Method: t.Method,
+		SourceSHA256: t.SourceSHA256, CtorParams: params, ResourceDependent: t.ResourceDependent,
+		RunReturnType: t.ReturnType, Registered: true}
+}
+
+// apiRun is api.ProcTaskRun: api.RunRequest → api.RunResult. With receive_progress,
+// progress arrives as progressive results (api.ProgressKwargs).
+func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	r, err := api.ParseRunRequest(inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	from := callerOf(inv.Details, "caller")
+	t, ok := o.cat.Lookup(from, r.Task)
+	if !ok {
+		return invokeError(fmt.Errorf("task %s: %w (deploy it with %s)", r.Task, catalog.ErrNotFound, api.ProcTaskDeploy))
+	}
+	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: r.Params, ResourceName: r.Resource,
+		ResourceSHA256: r.ResourceSHA256, Timeout: r.Timeout, Progress: o.progressFunc(ctx, inv)})
+	if err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: api.RunResult{
+		Output: res.Output, Value: res.Value, Stdout: res.Stdout, Void: res.Void,
+		ExecTime: res.ExecTime, QueueTime: res.QueueTime, Instance: res.Instance, Site: o.site,
+		ExecutionID: res.ExecutionID,
+	}.Kwargs()}
+}
+
+// apiList is api.ProcTaskList → api.TaskList, sorted by name.
+func (o *offload) apiList(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	ts := o.cat.List(callerOf(inv.Details, "caller"))
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Procedure < ts[j].Procedure })
+	l := api.TaskList{Tasks: make([]api.TaskInfo, len(ts))}
+	for i, t := range ts {
+		l.Tasks[i] = taskInfo(t)
+	}
+	return nxclient.InvokeResult{Kwargs: l.Kwargs()}
+}
+
+// apiResourcePut is api.ProcResourcePut: api.ResourcePut → api.StoredResource. It is
+// idempotent: the same content is stored once.
+func (o *offload) apiResourcePut(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	req, err := api.ParseResourcePut(inv.Arguments, inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	from := callerOf(inv.Details, "caller")
+	if req.Name != "" {
+		r, err := o.cat.PutResource(ctx, from, req.Name, req.Content)
+		if err != nil {
+			return invokeError(err)
+		}
+		return nxclient.InvokeResult{Kwargs: api.StoredResource{SHA256: r.SHA256, Size: r.Size, Name: r.Name}.Kwargs()}
+	}
+	b, err := o.cat.PutBlob(ctx, from, req.Content)
+	if err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: api.StoredResource{SHA256: b.SHA256, Size: b.Size}.Kwargs()}
+}
+
+// apiResourceMissing is api.ProcResourceMissing: api.ResourceMissing → api.MissingResources.
+func (o *offload) apiResourceMissing(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	req, err := api.ParseResourceMissing(inv.ArgumentsKw)
+	if err != nil {
+		return invokeError(err)
+	}
+	missing, err := o.cat.MissingBlobs(ctx, callerOf(inv.Details, "caller"), req.SHA256)
+	if err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: api.MissingResources{Missing: missing}.Kwargs()}
+}
+
+// apiExecutionGet is api.ProcExecutionGet: api.IDRequest → api.Execution.
+func (o *offload) apiExecutionGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	e, err := o.repo.GetExecution(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
+	if err != nil {
+		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: api.Execution{
+		ID: e.ID, Task: e.Task, Site: e.Site, Status: string(e.Status), QueueTime: e.QueueTime, ExecTime: e.ExecTime,
+		OutputSize: e.OutputSize, ErrorURI: e.ErrorURI, ErrorMessage: e.ErrorMessage, QueuedAt: e.QueuedAt, EndedAt: e.EndedAt,
+	}.Kwargs()}
 }

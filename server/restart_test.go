@@ -27,6 +27,9 @@ func TestTasksSurviveRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
+	// An instance method of TestActivity.apk (new TestInvoke().TestInvoke1(n), a chain of calls).
+	const instanceProc = "mamoc.app.tests.androguard.TestInvoke.TestInvoke1"
+	var before any
 	run := func(body func(srv *server.Server)) {
 		srv, err := server.New(cfg)
 		if err != nil {
@@ -64,6 +67,11 @@ func TestTasksSurviveRestart(t *testing.T) {
 		if j := waitJob(t, "http://"+srv.Addr().String(), up.Job); j["state"] != "done" {
 			t.Fatalf("job = %v", j)
 		}
+		res, err := edge.Call(ctx, instanceProc, nil, wamp.List{4}, nil, nil)
+		if err != nil {
+			t.Fatalf("call the refactored instance method: %v", err)
+		}
+		before = res.Arguments[0]
 		_ = edge.Close()
 	})
 	run(func(srv *server.Server) {
@@ -81,6 +89,13 @@ func TestTasksSurviveRestart(t *testing.T) {
 		}
 		if got := fmt.Sprint(res.Arguments[0]); got != "[2 3 5 7 11 13 17 19]" {
 			t.Errorf("sieve(20) after restart = %s", got)
+		}
+		res, err = phone.Call(ctx, instanceProc, nil, nil, api.AppCall{Args: []any{4}}.Kwargs(), nil)
+		if err != nil {
+			t.Fatalf("call the refactored instance method after a restart: %v", err)
+		}
+		if got := res.Arguments[0]; !isInt(got) || got != before {
+			t.Errorf("%s(4) after restart = %#v, want the integer %#v as before", instanceProc, got, before)
 		}
 		_ = phone.Close()
 	})

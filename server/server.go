@@ -19,6 +19,7 @@ import (
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	_ "github.com/mamoc-go/mamoc/unikernel-runtime/builtin" // the built-in drivers
 )
@@ -37,7 +38,13 @@ type Server struct {
 	mgr     *refactor.Manager  // nil in router-only mode
 	apps    *apps              // nil in router-only mode
 
-	ready chan struct{} // closed once the server manager serves
+	ready   chan struct{} // closed once the server manager serves
+	health  *health
+	metrics *metrics
+	work    *workLog      // SDK work, rate-bounded
+	pool    *pool         // live instances, for the admin page
+	charts  *chartHistory // recent stats samples, for the admin page's charts
+	start   time.Time
 
 	mu         sync.Mutex // guards the fields below
 	httpLn     net.Listener
@@ -48,6 +55,10 @@ type Server struct {
 	started    bool
 	closed     bool
 	closeErr   error
+
+	capMu  sync.Mutex // guards capErr and capAt
+	capErr error      // the last probe of the APK linking tools
+	capAt  time.Time  // when it ran
 }
 
 // New creates a server from cfg. Run starts it; Close releases it.
@@ -56,14 +67,27 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "server"), version: buildVersion(), ready: make(chan struct{})}
-	if cfg.Join == "" {
-		r, err := router.New(cfg.Router)
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "server"), version: buildVersion(), ready: make(chan struct{}),
+		start: time.Now()}
+	s.log.Info("config loaded", "users", len(s.cfg.Router.Users), "data_dir", s.cfg.DataDir, "driver", s.driverName(),
+		"server_id", s.cfg.ServerID, "version", s.version, "anonymous", !s.cfg.Router.DisableAnonymous)
+	if err := s.firstRunAdmin(); err != nil {
+		return nil, err
+	}
+	var gate func(string)
+	if s.cfg.Join == "" {
+		r, err := router.New(s.cfg.Router)
 		if err != nil {
 			return nil, err
 		}
 		s.router = r
+		gate = r.SetUnavailable
 	}
+	s.health = newHealth(gate)
+	s.metrics = newMetrics(s)
+	s.work = newWorkLog(s.log.With("part", "work"))
+	s.pool = newPool()
+	s.charts = newChartHistory(120)
 	s.stats = newStatsPublisher(s, newSampler(s.runtimeCounts))
 	return s, nil
 }
@@ -110,7 +134,9 @@ func (s *Server) Listen() error {
 			raw = tls.NewListener(raw, tc)
 		}
 	}
-	s.httpLn, s.rawLn = ln, raw
+	// Accept errors (out of file descriptors) never stop the HTTP listener, and connections
+	// are bounded per listener and per address; ServeRawSocket does the same for RawSocket.
+	s.httpLn, s.rawLn = s.router.LimitListener(ln), raw
 	return nil
 }
 
@@ -189,7 +215,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	if s.router != nil {
-		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second,
+		httpSrv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: s.cfg.Router.HandshakeTimeout,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.mu.Lock()
 		s.httpSrv = httpSrv
@@ -210,8 +236,6 @@ func (s *Server) Run(ctx context.Context) error {
 				}
 			}()
 		}
-		s.log.Info("listening", "ws", "ws://"+s.httpLn.Addr().String()+"/ws", "rawsocket", addrString(s.rawLn),
-			"realm", s.cfg.Router.Realm, "anonymous", !s.cfg.Router.DisableAnonymous, "router_only", s.cfg.RouterOnly)
 	}
 	// Work lives on runCtx, which outlives ctx by the shutdown below (shutdown_timeout).
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -236,6 +260,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Lock()
 		s.sess = sess
 		s.mu.Unlock()
+		s.health.set("registering procedures")
 		if err := s.startManager(runCtx, sess); err != nil {
 			cancel()
 			s.shutdown()
@@ -260,7 +285,15 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	s.health.markReady()
 	close(s.ready)
+	if s.router != nil {
+		s.log.Info("listening", "http", "http://"+s.httpLn.Addr().String()+"/", "ws", "ws://"+s.httpLn.Addr().String()+"/ws",
+			"rawsocket", addrString(s.rawLn), "realm", s.cfg.Router.Realm, "anonymous", !s.cfg.Router.DisableAnonymous,
+			"router_only", s.cfg.RouterOnly, "started_in", time.Since(s.start).Round(time.Millisecond))
+	} else {
+		s.log.Info("serving", "join", s.cfg.Join, "started_in", time.Since(s.start).Round(time.Millisecond))
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -271,6 +304,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.shutdown()
 	cancel()
 	wg.Wait()
+	s.log.Info("shutdown finished")
 	if runErr != nil {
 		return runErr
 	}
@@ -301,14 +335,21 @@ func (s *Server) connect(ctx context.Context) (*nxclient.Client, error) {
 
 // openBackends opens the repository and starts the runtime, then loads server resources.
 func (s *Server) openBackends(ctx context.Context) error {
-	repo, err := repository.OpenConfig(ctx, repository.Config{Dir: s.cfg.DataDir, Logger: s.cfg.Logger})
+	s.health.set("opening the repository")
+	repo, err := repository.OpenConfig(ctx, repository.Config{Dir: s.cfg.DataDir, Logger: s.cfg.Logger,
+		ObserveCommit: func(_ int, took time.Duration) { s.metrics.observeWrite("execution_commit", took) }})
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.repo = repo
 	s.mu.Unlock()
-	rt, err := unikernel.New(s.cfg.Runtime, instanceStore{repo})
+	s.log.Info("repository open", "dir", repo.Dir())
+	if err := s.buildImage(ctx); err != nil {
+		return err
+	}
+	s.health.set("starting the runtime")
+	rt, err := unikernel.New(s.cfg.Runtime, instanceStore{repo: repo, pool: s.pool, obs: s.metrics})
 	if err != nil {
 		return fmt.Errorf("start runtime: %w", err)
 	}
@@ -316,24 +357,35 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.rt = rt
 	s.mu.Unlock()
 	fp := rt.Fingerprint()
-	s.log.Info("runtime ready", "driver", s.cfg.Runtime.Driver, "health", fp.Health, "isolation", fp.Description)
+	s.log.Info("runtime ready", "driver", s.driverName(), "health", fp.Health, "isolation", fp.Description)
+	for _, c := range s.capabilities(ctx) {
+		if !c.OK {
+			s.log.Warn("capability missing", "capability", c.Name, "detail", c.Detail)
+		}
+	}
 	if fp.Health != unikernel.HealthHealthy {
 		s.log.Warn("runtime runs with weaker isolation than designed", "health", fp.Health, "attributes", fp.Attributes)
 	}
-	off := newOffload(s.log.With("part", "offload"), repo, rt, s.cfg.ServerID, s.cfg.MaxSourceBytes, s.cfg.MaxResourceBytes)
+	cat, err := catalog.New(catalog.Config{Repo: repo, Runtime: rt, Site: s.cfg.ServerID, Recorder: s.recorder(repo), MaxSourceBytes: s.cfg.MaxSourceBytes,
+		MaxResourceBytes: s.cfg.MaxResourceBytes, Logger: s.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
+	off.obs, off.work = s.metrics, s.work
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
 	s.apps = &apps{}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
-		OnProgress: s.apps.progress, Authorize: s.authorizeUpload})
+		OnProgress: s.apps.progress, Authorize: s.authorizeUpload, RegisterLibraries: s.cfg.RefactorRegisterLibraries})
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	s.mgr, s.apps.mgr = mgr, mgr
 	s.mu.Unlock()
-	n, err := s.off.resources.importDir(ctx, s.cfg.ResourcesDir)
+	n, err := cat.ImportResources(ctx, s.cfg.ResourcesDir)
 	if err != nil {
 		return err
 	}
@@ -383,8 +435,12 @@ func (s *Server) mux() *http.ServeMux {
 			http.Error(w, "mamoc: this node runs only the router; the HTTP API is on the server nodes", http.StatusServiceUnavailable)
 			return
 		}
-		mgr.Handler().ServeHTTP(w, r)
+		s.requireUploader(mgr.Handler()).ServeHTTP(w, r)
 	})
+	m.HandleFunc("GET /livez", s.handleLivez)
+	m.HandleFunc("GET /readyz", s.handleReadyz)
+	m.Handle("GET /metrics", s.metrics.handler())
+	s.adminRoutes(m)
 	m.HandleFunc("GET /info", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
@@ -393,6 +449,13 @@ func (s *Server) mux() *http.ServeMux {
 		})
 	})
 	return m
+}
+
+// runtime returns the started runtime, nil in router-only mode or before Run starts it.
+func (s *Server) runtime() *unikernel.Runtime {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rt
 }
 
 // runtimeCounts reports the runtime's queue and instances for the stats event.
@@ -442,14 +505,16 @@ func (s *Server) shutdown() {
 			}
 		}
 	}
+	// The refactor manager publishes job progress on sess: stop it first (running jobs are
+	// cancelled and stored as such), then close the session.
+	if mgr != nil {
+		_ = mgr.Close()
+	}
 	if sess != nil {
 		_ = sess.Close()
 	}
 	if off != nil {
 		off.wait()
-	}
-	if mgr != nil {
-		_ = mgr.Close()
 	}
 	if rt != nil {
 		_ = rt.Close()

@@ -25,6 +25,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	runChildIfAsked()
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/mattn/go-sqlite3.unlock_notify_wait"))
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/server/api"
+	"github.com/mamoc-go/mamoc/server/history"
 )
 
 // siteNameOf turns a server id (a host name) into a site name: every character other than a
@@ -67,7 +68,11 @@ func (s *Server) scope() apiScope {
 // the other nodes on the router in the repository's sites, which mamoc.site.list reads.
 func (s *Server) registerSites(ctx context.Context, sess *nxclient.Client) error {
 	sc := s.scope()
-	if err := sc.register(sess, api.ProcHistoryGet, s.apiHistoryGet, nil); err != nil {
+	h, err := history.New(s.repo, history.Config{})
+	if err != nil {
+		return err
+	}
+	if err := sc.register(sess, api.ProcHistoryGet, historyGet(h), nil); err != nil {
 		return err
 	}
 	if err := sc.register(sess, api.ProcSiteList, s.apiSiteList, nil); err != nil {
@@ -95,33 +100,25 @@ func (s *Server) registerSites(ctx context.Context, sess *nxclient.Client) error
 	}, nil)
 }
 
-// apiHistoryGet answers mamoc.history.get {task?} with this node's execution statistics per task
-// and site from the repository.
-func (s *Server) apiHistoryGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	req, err := api.ParseHistoryRequest(inv.ArgumentsKw)
-	if err != nil {
-		return invokeError(err)
-	}
-	var stats []repository.Stats
-	if req.Task != "" {
-		all, err := s.repo.ExecutionStatsAll(ctx, time.Time{})
+// historyGet answers mamoc.history.get {task?} with this node's execution statistics per task
+// and site, from the repository-backed history.
+func historyGet(h *history.History) nxclient.InvocationHandler {
+	return func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+		req, err := api.ParseHistoryRequest(inv.ArgumentsKw)
 		if err != nil {
 			return invokeError(err)
 		}
-		for _, st := range all {
-			if st.Task == req.Task {
-				stats = append(stats, st)
-			}
+		recs, err := h.List(ctx, req.Task)
+		if err != nil {
+			return invokeError(err)
 		}
-	} else if stats, err = s.repo.ExecutionStatsAll(ctx, time.Time{}); err != nil {
-		return invokeError(err)
+		out := api.History{Stats: make([]api.TaskStats, 0, len(recs))}
+		for _, r := range recs {
+			out.Stats = append(out.Stats, api.TaskStats{Task: r.Task, Site: r.Site, Count: r.Count, MeanSec: r.Mean.Seconds(),
+				P50Sec: r.P50.Seconds(), P95Sec: r.P95.Seconds(), FailureRate: r.FailureRate, LastSeen: r.LastSeen})
+		}
+		return nxclient.InvokeResult{Kwargs: out.Kwargs()}
 	}
-	h := api.History{Stats: make([]api.TaskStats, 0, len(stats))}
-	for _, st := range stats {
-		h.Stats = append(h.Stats, api.TaskStats{Task: st.Task, Site: st.Site, Count: st.Count, MeanSec: st.Mean.Seconds(),
-			P50Sec: st.P50.Seconds(), P95Sec: st.P95.Seconds(), FailureRate: st.FailureRate})
-	}
-	return nxclient.InvokeResult{Kwargs: h.Kwargs()}
 }
 
 // siteMaxAge is how many stats intervals a node may stay silent and still be listed.

@@ -22,7 +22,7 @@ type statsPublisher struct {
 	s       *Server
 	sampler *sampler
 
-	mu     sync.Mutex // guards last, have and sess
+	mu     sync.Mutex // guards last, have, sess and subIDs
 	last   Stats
 	have   bool
 	sess   *nxclient.Client
@@ -125,6 +125,7 @@ func (p *statsPublisher) take(ctx context.Context) Stats {
 	p.mu.Lock()
 	p.last, p.have = st, true
 	p.mu.Unlock()
+	p.s.charts.add(st, p.s.metrics.finished.Load())
 	return st
 }
 
@@ -167,8 +168,8 @@ func (p *statsPublisher) run(ctx context.Context) {
 	}
 }
 
-// recordSite keeps this node's last stats in the repository's sites, for the decision engine's
-// history and for operators.
+// recordSite keeps this node's last stats and address in the repository's sites table, where
+// operators and the other nodes' site listing read them.
 func (p *statsPublisher) recordSite(ctx context.Context, st Stats) {
 	repo := p.s.repository()
 	if repo == nil {

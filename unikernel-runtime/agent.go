@@ -157,6 +157,15 @@ func (a *agentConn) invoke(c *Call, lim Limits) (invokeReply, error) {
 		return invokeReply{}, &ArgumentError{Message: err.Error()}
 	}
 	w.i64(int64(lim.OutputBytes))
+	if c.Instance { // optional trailer: mode 1 (instance) and the constructor's arguments
+		ctor := c.CtorArgs
+		if ctor == nil {
+			ctor = []any{}
+		}
+		if err := w.u8(1).value(ctor); err != nil {
+			return invokeReply{}, &ArgumentError{Message: "constructor: " + err.Error()}
+		}
+	}
 	r, err := a.roundTrip(w, c.Progress)
 	if err != nil {
 		return invokeReply{}, err

@@ -14,8 +14,15 @@ type Call struct {
 	Artifact Artifact
 	// Class is the task's FQCN.
 	Class string
-	// Method "" means the MAMoC shape: construct with Args, then call run(); otherwise a public static method.
+	// Method "" means the MAMoC shape: construct with Args, then call run(); otherwise a public
+	// static method, or an instance method when Instance is set.
 	Method string
+	// Instance calls Method on a new object: the public constructor taking CtorArgs (picked by
+	// arity and convertibility) builds it. The result is the return value, an object as its
+	// public fields; a void method returns the object after the call.
+	Instance bool
+	// CtorArgs are the constructor's arguments for an Instance call, JSON-like as Args.
+	CtorArgs []any
 	// ParamTypes optionally declares the Java parameter types ("int", "String", "int[]", FQCNs);
 	// without them the agent picks the public constructor/method by arity and convertibility.
 	ParamTypes []string
@@ -87,6 +94,9 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 				return true, fmt.Errorf("load artifact: %w", err)
 			}
 			in.loaded = c.Artifact.Hash
+			rt.mu.Lock()
+			rt.artifacts[c.App] = c.Artifact
+			rt.mu.Unlock()
 		}
 		var err error
 		rep, err = in.conn.invoke(&c, lim)
@@ -229,8 +239,10 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 		stopWhy = StopCrash // the agent broke the protocol
 	case recycle:
 		stopWhy = StopBreach // the agent reported a limit (memory, output) or an internal error
-	case in.calls >= rt.cfg.MaxCallsPerInstance:
+	case rt.cfg.MaxCallsPerInstance > 0 && in.calls >= rt.cfg.MaxCallsPerInstance:
 		stopWhy = StopCalls
+	case in.renew != "":
+		stopWhy = in.renew // its replacement is booting or booted
 	default:
 		stopWhy = ""
 		if in.state == stateBusy {

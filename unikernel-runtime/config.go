@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"time"
 )
 
@@ -34,18 +35,29 @@ type Config struct {
 	MinWarm int `json:"min_warm"`
 	// Spare is the number of booted instances not yet bound to any app; default 1 (negative means 0).
 	Spare int `json:"spare"`
-	// MaxPerApp bounds the instances, and so the concurrent calls, of one app; default 2.
+	// MaxPerApp bounds the instances, and so the concurrent calls, of one app; default the
+	// number of cores, at least 2, at most MaxInstances.
 	MaxPerApp int `json:"max_per_app"`
-	// MaxInstances bounds all instances; default 8.
+	// MaxInstances bounds all instances; default half the machine's memory divided by
+	// Limits.MemoryMB, at most max(8, 4 × cores), at least MaxConcurrent.
 	MaxInstances int `json:"max_instances"`
-	// MaxConcurrent bounds calls running at once over all apps; default 4.
+	// MaxConcurrent bounds calls running at once over all apps; default 2 × cores, at least 4,
+	// at most MaxInstances.
 	MaxConcurrent int `json:"max_concurrent"`
-	// QueueLen bounds calls waiting for a slot; beyond it calls fail with ErrBusy; default 64.
+	// QueueLen bounds calls waiting for a slot; beyond it calls fail with ErrBusy; one owner
+	// holds at most half of it; default 1024.
 	QueueLen int `json:"queue_len"`
 	// IdleTimeout stops instances idle longer than this (above MinWarm); default 5m.
 	IdleTimeout time.Duration `json:"idle_timeout"`
-	// MaxCallsPerInstance recycles an instance after this many calls; default 100.
+	// MaxCallsPerInstance recycles an instance after this many calls; default 0: never. An
+	// instance is recycled on a breach or a crash during a call, and, while idle and replaced by a
+	// fresh one first, at MaxAge or beyond RecycleMemoryPercent.
 	MaxCallsPerInstance int `json:"max_calls_per_instance"`
+	// MaxAge recycles an idle instance older than this; default 30m.
+	MaxAge time.Duration `json:"max_age"`
+	// RecycleMemoryPercent recycles an idle instance using more than this percentage of its
+	// memory limit (memory growth: leaks, caches held in static fields); default 80.
+	RecycleMemoryPercent int `json:"recycle_memory_percent"`
 	// BootTimeout bounds the start of one instance; default 20s.
 	BootTimeout time.Duration `json:"boot_timeout"`
 	// CompileTimeout bounds one Compile; default 60s.
@@ -72,6 +84,10 @@ func (c *Config) setDefaults() {
 	if c.JavaHome == "" {
 		c.JavaHome = os.Getenv("JAVA_HOME")
 	}
+	def := Limits{WallTime: 30 * time.Second, CPUTime: 60 * time.Second, MemoryMB: 256, OutputBytes: 1 << 20}
+	ceiling := Limits{WallTime: 5 * time.Minute, CPUTime: 5 * time.Minute, MemoryMB: 1024, OutputBytes: 16 << 20}
+	c.MaxLimits = c.MaxLimits.or(ceiling)
+	c.Limits = c.Limits.or(def)
 	if c.MinWarm == 0 {
 		c.MinWarm = 1
 	}
@@ -84,23 +100,15 @@ func (c *Config) setDefaults() {
 	if c.Spare < 0 {
 		c.Spare = 0
 	}
-	if c.MaxPerApp == 0 {
-		c.MaxPerApp = 2
-	}
-	if c.MaxInstances == 0 {
-		c.MaxInstances = 8
-	}
-	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = 4
-	}
-	if c.QueueLen == 0 {
-		c.QueueLen = 64
-	}
+	c.setMachineDefaults(goruntime.NumCPU(), machineMemoryMB())
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 5 * time.Minute
 	}
-	if c.MaxCallsPerInstance == 0 {
-		c.MaxCallsPerInstance = 100
+	if c.MaxAge == 0 {
+		c.MaxAge = 30 * time.Minute
+	}
+	if c.RecycleMemoryPercent == 0 {
+		c.RecycleMemoryPercent = 80
 	}
 	if c.BootTimeout == 0 {
 		c.BootTimeout = 20 * time.Second
@@ -114,12 +122,30 @@ func (c *Config) setDefaults() {
 	if c.CompileTimeout == 0 {
 		c.CompileTimeout = 60 * time.Second
 	}
-	def := Limits{WallTime: 30 * time.Second, CPUTime: 60 * time.Second, MemoryMB: 256, OutputBytes: 1 << 20}
-	ceiling := Limits{WallTime: 5 * time.Minute, CPUTime: 5 * time.Minute, MemoryMB: 1024, OutputBytes: 16 << 20}
-	c.MaxLimits = c.MaxLimits.or(ceiling)
-	c.Limits = c.Limits.or(def)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// setMachineDefaults derives the unset pool bounds from the machine's cores and memory (MiB, 0
+// if unknown); explicit settings bound the derived ones.
+func (c *Config) setMachineDefaults(cores, memMB int) {
+	cores = max(cores, 1)
+	if c.MaxInstances == 0 {
+		c.MaxInstances = max(8, 4*cores)
+		if memMB > 0 && c.Limits.MemoryMB > 0 {
+			c.MaxInstances = min(c.MaxInstances, memMB/2/c.Limits.MemoryMB)
+		}
+		c.MaxInstances = max(c.MaxInstances, c.MaxConcurrent, 2)
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = min(max(4, 2*cores), c.MaxInstances)
+	}
+	if c.MaxPerApp == 0 {
+		c.MaxPerApp = min(max(2, cores), c.MaxInstances)
+	}
+	if c.QueueLen == 0 {
+		c.QueueLen = 1024
 	}
 }
 
@@ -146,6 +172,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.MaxPerApp < 1 || c.MaxInstances < 1 || c.MaxConcurrent < 1 || c.QueueLen < 0 {
 		errs = append(errs, errors.New("max_per_app, max_instances and max_concurrent must be positive"))
+	}
+	if c.MaxCallsPerInstance < 0 || c.MaxAge < 0 || c.RecycleMemoryPercent < 0 || c.RecycleMemoryPercent > 100 {
+		errs = append(errs, errors.New("max_calls_per_instance and max_age must not be negative, recycle_memory_percent within 0..100"))
 	}
 	if c.MaxConcurrent > c.MaxInstances {
 		errs = append(errs, fmt.Errorf("max_concurrent %d exceeds max_instances %d", c.MaxConcurrent, c.MaxInstances))

@@ -17,9 +17,9 @@ type Driver interface {
 	StartTask(ctx context.Context, cfg TaskConfig) (*TaskHandle, error)
 	// StopTask kills the instance and releases its resources; it is idempotent.
 	StopTask(ctx context.Context, id string) error
-	// WaitTask blocks until the instance exits or ctx ends.
+	// WaitTask blocks until the instance exits or ctx ends. An unknown id is ErrNotFound.
 	WaitTask(ctx context.Context, id string) (ExitResult, error)
-	// InspectTask returns the instance's resource usage.
+	// InspectTask returns the instance's resource usage. An unknown id is ErrNotFound.
 	InspectTask(id string) (TaskUsage, error)
 }
 

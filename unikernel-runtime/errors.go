@@ -25,7 +25,7 @@ var (
 	ErrUnknownDriver = errors.New("unikernel: unknown driver")
 	// ErrProtocol means the guest agent sent something unexpected.
 	ErrProtocol = errors.New("unikernel: agent protocol error")
-	// ErrNotFound means an instance or class is unknown.
+	// ErrNotFound means a driver does not know the task id (WaitTask, InspectTask).
 	ErrNotFound = errors.New("unikernel: not found")
 )
 

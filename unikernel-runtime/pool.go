@@ -44,6 +44,8 @@ const (
 	StopBreach StopReason = "breach" // a call breached a limit, timed out or was canceled
 	StopCrash  StopReason = "crash"  // the instance died or broke the protocol during a call
 	StopCalls  StopReason = "calls"  // served Config.MaxCallsPerInstance calls
+	StopAge    StopReason = "age"    // older than Config.MaxAge, or used half its lifetime CPU
+	StopMemory StopReason = "memory" // grew beyond Config.RecycleMemoryPercent of its limit
 )
 
 // instance is one booted guest. Runtime.mu guards its mutable fields.
@@ -56,6 +58,7 @@ type instance struct {
 	conn    *agentConn  // set once started
 	loaded  string      // artifact hash
 	calls   int
+	renew   StopReason // set: retire once idle; a replacement is booting
 	started time.Time
 	lastUse time.Time
 	stderr  *tailBuffer // the instance's own stderr (JVM and sandbox messages)
@@ -89,6 +92,82 @@ func (rt *Runtime) maintain() {
 		case <-tick.C:
 		}
 		rt.reap()
+		rt.renew()
+	}
+}
+
+// lifetimeCPU is an instance's CPU-time backstop (RLIMIT_CPU); renew replaces an instance at half of it.
+func (rt *Runtime) lifetimeCPU() time.Duration {
+	if rt.cfg.MaxCallsPerInstance > 0 {
+		return rt.cfg.MaxLimits.CPUTime * time.Duration(rt.cfg.MaxCallsPerInstance+1)
+	}
+	return rt.cfg.MaxLimits.CPUTime * 100
+}
+
+// renew replaces idle instances that are too old or have grown: a fresh instance of the same app
+// (its artifact loaded) boots first, then the old one stops, so no call waits for the boot.
+func (rt *Runtime) renew() {
+	type aged struct {
+		in  *instance
+		why StopReason
+	}
+	now := time.Now()
+	rt.mu.Lock()
+	var check []*instance
+	for _, in := range rt.insts {
+		if in.state == stateIdle && in.renew == "" {
+			check = append(check, in)
+		}
+	}
+	rt.mu.Unlock()
+	var old []aged
+	for _, in := range check {
+		why := StopReason("")
+		if now.Sub(in.started) > rt.cfg.MaxAge {
+			why = StopAge
+		}
+		if u, err := rt.drv.InspectTask(in.id); err == nil {
+			switch {
+			case u.CPU > rt.lifetimeCPU()/2:
+				why = StopAge
+			case u.MemoryBytes > uint64(in.memMB)<<20*uint64(rt.cfg.RecycleMemoryPercent)/100:
+				why = StopMemory
+			}
+		}
+		if why != "" {
+			old = append(old, aged{in, why})
+		}
+	}
+	for _, o := range old {
+		rt.mu.Lock()
+		ok := o.in.state == stateIdle && o.in.renew == "" && rt.insts[o.in.id] == o.in
+		room := len(rt.insts)+rt.booting < rt.cfg.MaxInstances
+		if ok {
+			o.in.renew = o.why
+		}
+		rt.mu.Unlock()
+		if !ok {
+			continue
+		}
+		rt.log.Debug("renewing instance", "id", o.in.id, "app", o.in.app, "why", o.why)
+		if !room {
+			rt.retireIdle(o.in)
+			continue
+		}
+		rt.bootAsync(o.in.app, o.in.memMB, func() { rt.retireIdle(o.in) })
+	}
+}
+
+// retireIdle retires an instance marked for renewal if it is idle; a busy one retires after its call.
+func (rt *Runtime) retireIdle(in *instance) {
+	rt.mu.Lock()
+	ok := in.state == stateIdle && rt.insts[in.id] == in
+	if ok {
+		in.state = stateStopping
+	}
+	rt.mu.Unlock()
+	if ok {
+		rt.retire(in, in.renew)
 	}
 }
 
@@ -104,7 +183,7 @@ func (rt *Runtime) refill() {
 	room := rt.cfg.MaxInstances - len(rt.insts) - rt.booting
 	rt.mu.Unlock()
 	for i := 0; i < min(need, room); i++ {
-		rt.bootAsync("", rt.cfg.Limits.MemoryMB)
+		rt.bootAsync("", rt.cfg.Limits.MemoryMB, nil)
 	}
 }
 
@@ -149,8 +228,9 @@ func (rt *Runtime) background(f func()) bool {
 	return true
 }
 
-// bootAsync boots an instance for app ("" = a spare) in the background; it ends idle.
-func (rt *Runtime) bootAsync(app string, memMB int) {
+// bootAsync boots an instance for app ("" = a spare) in the background, loads the app's latest
+// artifact into it and leaves it idle; then runs after that, if not nil.
+func (rt *Runtime) bootAsync(app string, memMB int, then func()) {
 	rt.mu.Lock()
 	if rt.closed {
 		rt.mu.Unlock()
@@ -163,6 +243,9 @@ func (rt *Runtime) bootAsync(app string, memMB int) {
 	go func() {
 		defer rt.wg.Done()
 		in, err := rt.boot(rt.ctx, app, memMB)
+		if err == nil {
+			rt.preload(in)
+		}
 		rt.mu.Lock()
 		rt.booting--
 		rt.bootingBy[app]--
@@ -173,7 +256,25 @@ func (rt *Runtime) bootAsync(app string, memMB int) {
 		if err != nil && rt.ctx.Err() == nil {
 			rt.log.Warn("background boot failed", "err", err)
 		}
+		if then != nil {
+			then()
+		}
 	}()
+}
+
+// preload loads the latest artifact of in's app into the busy instance in, so its first call does not.
+func (rt *Runtime) preload(in *instance) {
+	rt.mu.Lock()
+	art, ok := rt.artifacts[in.app]
+	rt.mu.Unlock()
+	if !ok || in.app == "" {
+		return
+	}
+	if err := in.conn.load(art); err != nil {
+		rt.log.Debug("preload", "id", in.id, "err", err)
+		return
+	}
+	in.loaded = art.Hash
 }
 
 func newID() string {
@@ -196,7 +297,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	rt.recordLocked(in)
 	rt.mu.Unlock()
 	tc := TaskConfig{ID: in.id, App: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
-		PidsMax: 192, CPUTime: rt.cfg.MaxLimits.CPUTime * time.Duration(rt.cfg.MaxCallsPerInstance+1), TmpMB: 64,
+		PidsMax: 192, CPUTime: rt.lifetimeCPU(), TmpMB: 64,
 		Stderr: in.stderr, CPUs: rt.cfg.InstanceCPUs}
 	h, err := rt.drv.StartTask(ctx, tc)
 	if err != nil {
@@ -297,7 +398,7 @@ func (rt *Runtime) retire(in *instance, why StopReason) {
 		want := !rt.closed && warm < rt.cfg.MinWarm && len(rt.insts)+rt.booting < rt.cfg.MaxInstances
 		rt.mu.Unlock()
 		if want {
-			rt.bootAsync(in.app, in.memMB)
+			rt.bootAsync(in.app, in.memMB, nil)
 		}
 	})
 	if !ok {

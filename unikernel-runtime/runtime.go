@@ -45,6 +45,7 @@ type Runtime struct {
 	bootingBy map[string]int // booting instances per app
 	booted    int64
 	stopped   map[StopReason]int64
+	artifacts map[string]Artifact // latest artifact per app, preloaded into fresh instances
 }
 
 // New builds (or reuses) the base image, fingerprints the driver and starts the pool.
@@ -76,7 +77,7 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{cfg: cfg, log: cfg.Logger.With("component", "unikernel", "driver", cfg.Driver), drv: drv,
 		ctx: ctx, cancel: cancel, insts: map[string]*instance{}, slots: newSlots(), changed: make(chan struct{}),
-		bootingBy: map[string]int{}, stopped: map[StopReason]int64{}}
+		bootingBy: map[string]int{}, stopped: map[StopReason]int64{}, artifacts: map[string]Artifact{}}
 	fps, err := drv.Fingerprint(ctx)
 	if err != nil {
 		cancel()

@@ -14,11 +14,21 @@ import (
 //go:embed QuickSort.java
 var source string
 
+//go:embed QuickSortCount.java
+var count string
+
 func main() {
 	resource := flag.String("resource", "small.txt", "text file in examples/testdata")
 	os.Exit(tasks.Main(tasks.Example{
-		Name:   "quicksort",
-		Source: source,
+		Name:    "quicksort",
+		Source:  source,
+		Offload: count,
+		Result: func(out string) string {
+			if out == "-1" {
+				return "sorted: out of order!"
+			}
+			return "sorted " + out + " words"
+		},
 		Local: func() (string, error) {
 			text, err := tasks.ReadTestdata(*resource)
 			words := tasks.SplitWords(string(text))

@@ -14,8 +14,15 @@ import (
 type Example struct {
 	// Name prefixes error messages, e.g. "kmp".
 	Name string
-	// Source is the task's Java source in jadx shape.
+	// Source is the task's Java source in jadx shape, as an unmodified MAMoC phone sends it.
 	Source string
+	// Offload, when set, is the source offloaded instead of Source: MAMoC's void tasks keep
+	// their result inside the server, so their examples offload a variant whose run()
+	// returns it.
+	Offload string
+	// Result formats the offloaded task's output like Local's line, e.g. "solutions: 92";
+	// nil prints "output: …".
+	Result func(output string) string
 	// Local runs the Go implementation and returns the line to print.
 	Local func() (string, error)
 	// Prepare sets the params and the resource of the offloaded call.
@@ -26,7 +33,7 @@ type Example struct {
 // the flags the program defined before, runs ex and returns the process exit code.
 func Main(ex Example) int {
 	mode := flag.String("mode", "local", "where to run: local or offload")
-	server := flag.String("server", "ws://127.0.0.1:8080/ws", "mamoc router WebSocket URL (offload mode)")
+	server := flag.String("server", "ws://127.0.0.1:8080/ws", "mamoc server (offload mode): host:port, http://host:port or ws://host:port/ws")
 	authid := flag.String("authid", "", "authid for ticket authentication (default anonymous)")
 	ticket := flag.String("ticket", "", "ticket for -authid")
 	deadline := flag.Duration("timeout", 2*time.Minute, "overall deadline")
@@ -46,7 +53,10 @@ func Main(ex Example) int {
 			_, _ = fmt.Printf("local time %v\n", time.Since(start).Round(time.Microsecond))
 		}
 	case "offload":
-		r := Remote{Server: *server, AuthID: *authid, Ticket: *ticket, Source: ex.Source}
+		r := Remote{Server: *server, AuthID: *authid, Ticket: *ticket, Source: ex.Source, Result: ex.Result}
+		if ex.Offload != "" {
+			r.Source = ex.Offload
+		}
 		if err = ex.Prepare(&r); err == nil {
 			err = Offload(ctx, os.Stdout, r)
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	client "github.com/mamoc-go/mamoc/client-android"
@@ -28,13 +29,21 @@ type Remote struct {
 	Params []any
 	// Timeout bounds the task's execution on the server; 0 means the server's default.
 	Timeout time.Duration
+	// Result formats the task's output for the result line; nil prints "output: …".
+	Result func(output string) string
 }
 
 // Offload deploys r.Source, syncs r's resource and runs the task on the server, writing what
 // happened to w: the deployment, the output, the server's execution and queue time and the
 // round trip measured here.
-func Offload(ctx context.Context, w io.Writer, r Remote) error {
-	c, err := client.Dial(ctx, r.Server, client.Options{AuthID: r.AuthID, Ticket: r.Ticket})
+func Offload(ctx context.Context, w io.Writer, r Remote) (err error) {
+	url := r.Server
+	if !strings.HasPrefix(url, "tcp") { // host:port and http:// are written for people
+		if _, url, err = client.ServerURLs(r.Server); err != nil {
+			return err
+		}
+	}
+	c, err := client.Dial(ctx, url, client.Options{AuthID: r.AuthID, Ticket: r.Ticket})
 	if err != nil {
 		return err
 	}
@@ -63,7 +72,11 @@ func Offload(ctx context.Context, w io.Writer, r Remote) error {
 	if err != nil {
 		return err
 	}
-	_, _ = fmt.Fprintf(w, "output: %s\nexec %v, queue %v, round trip %v (site %s, instance %s)\n", res.Output,
+	line := "output: " + res.Output
+	if r.Result != nil {
+		line = r.Result(res.Output)
+	}
+	_, _ = fmt.Fprintf(w, "%s\nexec %v, queue %v, round trip %v (site %s, instance %s)\n", line,
 		res.ExecTime.Round(time.Microsecond), res.QueueTime.Round(time.Microsecond),
 		res.RoundTrip.Round(time.Microsecond), res.Site, res.Instance)
 	return nil

@@ -40,6 +40,9 @@ const (
 	// instead of nexus's 0 when nothing matches (MAMoC's phones test for null); the router
 	// sends a phone's wamp.registration.match there.
 	ProcRegistrationMatch = "mamoc.meta.registration_match"
+	// ProcUnavailable answers, while the node starts, every CALL a remote session makes outside
+	// wamp.*: the router sends such calls there, and it answers ErrUnavailable.
+	ProcUnavailable = "mamoc.meta.unavailable"
 )
 
 // Prefixes of procedure names.
@@ -73,6 +76,9 @@ const (
 	ErrNotOffloadable = "mamoc.error.not_offloadable"
 	// ErrBusy is a full queue, answered at once.
 	ErrBusy = "mamoc.error.busy"
+	// ErrUnavailable is a call before the node is ready to run tasks (opening its repository,
+	// building its base image, starting its runtime); kwargs {reason}. Retry shortly.
+	ErrUnavailable = "mamoc.error.unavailable"
 	// ErrInternal is any other failure of the server.
 	ErrInternal = "mamoc.error.internal"
 	// ErrCanceled is WAMP's: the call was cancelled and its task killed.

@@ -3,6 +3,7 @@ package gvisor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,8 +17,9 @@ var (
 	_ unikernel.AgentChannel = (*Driver)(nil)
 )
 
-// ErrNoTask means the task id is unknown (never started or already stopped).
-var ErrNoTask = errors.New("gvisor: no such task")
+// ErrNoTask means the task id is unknown (never started or already stopped); it matches
+// unikernel.ErrNotFound.
+var ErrNoTask = fmt.Errorf("gvisor: no such task: %w", unikernel.ErrNotFound)
 
 // capabilities are the driver's static abilities.
 var capabilities = unikernel.Capabilities{Isolation: "application-kernel", MemoryLimit: true, CPUAccount: true, Network: false}

@@ -1,9 +1,12 @@
 package gvisor_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -43,4 +46,43 @@ func TestConformance(t *testing.T) {
 
 func TestHostile(t *testing.T) {
 	unikerneltest.RunHostileTests(t, newDriver)
+}
+
+func TestFingerprintWithoutRunsc(t *testing.T) {
+	d, err := gvisor.New(gvisor.Config{Runsc: "/nonexistent/runsc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fps, err := d.Fingerprint(ctx)
+	if err != nil {
+		t.Fatalf("Fingerprint() error = %v, want none (a missing runsc is undetected, not an error)", err)
+	}
+	fp := <-fps
+	if fp.Health != unikernel.HealthUndetected || !strings.Contains(fp.Description, "apt-get install runsc") {
+		t.Errorf("Fingerprint() = %+v, want undetected with how to install runsc", fp)
+	}
+	cancel()
+	for range fps { // the refresher stops with ctx
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		cfg     gvisor.Config
+		wantErr bool
+	}{
+		{gvisor.Config{}, false},
+		{gvisor.Config{Platform: "ptrace"}, false},
+		{gvisor.Config{Platform: "kvm"}, false},
+		{gvisor.Config{Platform: "systrap"}, true},
+		{gvisor.Config{GuestUID: -1}, true},
+		{gvisor.Config{ProbeTimeout: -time.Second}, true},
+	}
+	for _, tc := range tests {
+		if _, err := gvisor.New(tc.cfg); (err != nil) != tc.wantErr {
+			t.Errorf("New(%+v) error = %v, want error %v", tc.cfg, err, tc.wantErr)
+		}
+	}
 }

@@ -63,6 +63,11 @@ func (t *task) cleanup() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				_ = t.d.runsc(ctx, "delete", "--force", t.id).Run()
 				cancel()
+				for _, m := range matches {
+					if strings.HasSuffix(m, ".lock") {
+						_ = os.Remove(m)
+					}
+				}
 			}
 		}
 		if t.cg != nil {

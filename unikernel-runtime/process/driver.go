@@ -3,6 +3,7 @@ package process
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -14,8 +15,9 @@ import (
 
 var _ unikernel.Driver = (*Driver)(nil)
 
-// ErrNoTask means the task id is unknown (never started or already stopped).
-var ErrNoTask = errors.New("process: no such task")
+// ErrNoTask means the task id is unknown (never started or already stopped); it matches
+// unikernel.ErrNotFound.
+var ErrNoTask = fmt.Errorf("process: no such task: %w", unikernel.ErrNotFound)
 
 // capabilities are the driver's static abilities.
 var capabilities = unikernel.Capabilities{Isolation: "namespaces", MemoryLimit: true, CPUAccount: true, Network: false}

@@ -2,8 +2,10 @@ package unikerneltest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -96,10 +98,26 @@ func Compile(t testing.TB, rt *unikernel.Runtime, app string) unikernel.Artifact
 	return art
 }
 
+// testUnknownTask checks that a driver answers an id it never started with ErrNotFound,
+// and that stopping it is a no-op.
+func testUnknownTask(t *testing.T, drv unikernel.Driver) {
+	ctx := context.Background()
+	if _, err := drv.WaitTask(ctx, "never-started"); !errors.Is(err, unikernel.ErrNotFound) {
+		t.Errorf("WaitTask(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := drv.InspectTask("never-started"); !errors.Is(err, unikernel.ErrNotFound) {
+		t.Errorf("InspectTask(unknown) = %v, want ErrNotFound", err)
+	}
+	if err := drv.StopTask(ctx, "never-started"); err != nil {
+		t.Errorf("StopTask(unknown) = %v, want nil (idempotent)", err)
+	}
+}
+
 // RunDriverTests runs the conformance suite against the driver newDriver returns:
 // start, compile, load, invoke, progress, cancel, timeout, crash, stop, stats.
 func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 	t.Run("StartStop", func(t *testing.T) { testStartStop(t, newDriver(t)) })
+	t.Run("UnknownTask", func(t *testing.T) { testUnknownTask(t, newDriver(t)) })
 
 	drv := newDriver(t)
 	store := &Store{}
@@ -171,6 +189,37 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 					t.Errorf("Invoke(%s) instance=%q exec=%v, want both set", tc.call.Class, res.Instance, res.ExecTime)
 				}
 			})
+		}
+	})
+	t.Run("Instance", func(t *testing.T) {
+		tests := []struct {
+			name string
+			call unikernel.Call
+			json string // compared as JSON values
+		}{
+			{name: "object result", call: unikernel.Call{Class: "demo.Grid", Method: "fill", CtorArgs: []any{int64(3)}},
+				json: `{"n":3,"sum":18,"row":[3,4]}`},
+			{name: "void returns the object", call: unikernel.Call{Class: "demo.Grid", Method: "grow", CtorArgs: []any{int64(3)}, Args: []any{int64(4)}},
+				json: `{"n":7,"sum":0,"row":null}`},
+			{name: "no-argument constructor", call: unikernel.Call{Class: "demo.Grid", Method: "area", Args: []any{int64(5)}}, json: `10`},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.call.Instance = true
+				res, err := call(tc.call)
+				if err != nil {
+					t.Fatalf("Invoke(%s.%s) = %v", tc.call.Class, tc.call.Method, err)
+				}
+				var got, want any
+				if err := json.Unmarshal(res.JSON, &got); err != nil || json.Unmarshal([]byte(tc.json), &want) != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("Invoke(%s.%s).JSON = %s, want %s", tc.call.Class, tc.call.Method, res.JSON, tc.json)
+				}
+			})
+		}
+		_, err := call(unikernel.Call{Class: "demo.Grid", Method: "fill", Instance: true, CtorArgs: []any{1, 2}})
+		var ae *unikernel.ArgumentError
+		if !errors.As(err, &ae) {
+			t.Errorf("Invoke with no matching constructor = %v, want an ArgumentError", err)
 		}
 	})
 	t.Run("Errors", func(t *testing.T) {

@@ -33,6 +33,22 @@ public class Echo {
     public static void nothing() { }
     public static void sort(int[] a) { Arrays.sort(a); }
 }`,
+	"demo.Grid": `package demo;
+public class Grid {
+    public int n;
+    public double sum;
+    public int[] row;
+    public Grid() { this(2); }
+    public Grid(int n) { this.n = n; }
+    public Grid fill() {
+        double[][] m = new double[n][n + 1];
+        for (int i = 0; i < n; i++) for (int j = 0; j <= n; j++) { m[i][j] = i * j; sum += m[i][j]; }
+        row = new int[] {n, n + 1};
+        return this;
+    }
+    public void grow(int by) { n += by; }
+    public int area(int w) { return n * w; }
+}`,
 	"demo.Void": `package demo;
 public class Void {
     public Void(int n) { }

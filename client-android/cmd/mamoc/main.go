@@ -1,5 +1,6 @@
-// Command mamoc is the mamoc command-line client: it runs tasks on sites (run), ranks offloading
-// sites (decide) and uploads APKs for analysis (refactor).
+// Command mamoc is the mamoc command-line client: it runs tasks on one or several sites (run),
+// ranks offloading sites (decide), uploads APKs for analysis (refactor), and shows a server's
+// tasks, live stats and APK jobs.
 package main
 
 import (

@@ -139,6 +139,13 @@ public final class Agent {
         for (int i = 0; i < nt; i++) types[i] = r.str();
         Object argv = r.value();
         long outLimit = r.i64();
+        // Optional trailer: mode 1 calls an instance method on an object built from ctorArgs.
+        boolean instance = false;
+        Object ctorv = null;
+        if (r.remaining() > 0) {
+            instance = r.u8() == 1;
+            ctorv = r.value();
+        }
         calls++;
         Result res = new Result();
         if (app == null || !hash.equals(appHash)) {
@@ -149,6 +156,7 @@ public final class Agent {
             return;
         }
         List<?> args = argv instanceof List ? (List<?>) argv : List.of();
+        List<?> ctorArgs = ctorv instanceof List ? (List<?>) ctorv : List.of();
         capture.reset(outLimit);
         setProgress(msg -> {
             try {
@@ -164,7 +172,15 @@ public final class Agent {
             Class<?> c = Class.forName(cls, true, app);
             Object ret;
             boolean isVoid;
-            if (method.isEmpty()) {
+            if (instance) {
+                Invoker.Choice<Constructor<?>> cc = Invoker.pickConstructor(c, new String[0], ctorArgs, app);
+                Invoker.Choice<Method> ch = Invoker.pickInstanceMethod(c, method, types, args, app);
+                Object obj = cc.member.newInstance(cc.args);
+                ret = ch.member.invoke(obj, ch.args);
+                // A void method leaves its results in the object: the object is the result.
+                isVoid = false;
+                if (ch.member.getReturnType() == void.class) ret = obj;
+            } else if (method.isEmpty()) {
                 Invoker.Choice<Constructor<?>> ch = Invoker.pickConstructor(c, types, args, app);
                 Object obj = ch.member.newInstance(ch.args);
                 Method run = c.getMethod("run");
@@ -190,7 +206,8 @@ public final class Agent {
             res.isVoid = isVoid;
             if (!isVoid) {
                 res.output = Json.display(ret);
-                res.json = Json.write(ret);
+                res.json = instance ? Json.writeFields(ret) : Json.write(ret);
+                if (instance && res.json.startsWith("{")) res.output = res.json;
             }
             if (res.output.length() + res.json.length() > outLimit) {
                 res.status = ST_LIMIT;

@@ -31,6 +31,14 @@ final class Invoker {
         return pick(c.getName() + "." + name, cands, types, args, l);
     }
 
+    static Choice<Method> pickInstanceMethod(Class<?> c, String name, String[] types, List<?> args, ClassLoader l) throws ArgException {
+        List<Method> cands = new ArrayList<>();
+        for (Method m : c.getMethods()) {
+            if (m.getName().equals(name) && !Modifier.isStatic(m.getModifiers())) cands.add(m);
+        }
+        return pick(c.getName() + "." + name, cands, types, args, l);
+    }
+
     private static <M extends Executable> Choice<M> pick(String what, List<M> cands, String[] types, List<?> args, ClassLoader l) throws ArgException {
         cands.sort(Comparator.comparing(m -> Arrays.toString(m.getParameterTypes())));
         if (cands.isEmpty()) throw new ArgException("no public " + what);

@@ -23,11 +23,29 @@ final class Json {
 
     static String write(Object v) {
         StringBuilder sb = new StringBuilder();
-        write(sb, v, 0);
+        write(sb, v, 0, false);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v, int depth) {
+    /** MAX_OBJECT_DEPTH bounds how deep writeFields follows objects held in public fields. */
+    static final int MAX_OBJECT_DEPTH = 4;
+
+    /**
+     * writeFields is write, except that an object other than a string, number, boolean, array,
+     * collection or map becomes a JSON object of its public instance fields, MAX_OBJECT_DEPTH
+     * objects deep at most (deeper ones, and cycles, end as their String.valueOf).
+     */
+    static String writeFields(Object v) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, v, 0, true);
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v, int depth, boolean fields) {
+        write(sb, v, depth, fields ? 0 : -1);
+    }
+
+    private static void write(StringBuilder sb, Object v, int depth, int objects) {
         if (depth > 64) {
             str(sb, "…");
             return;
@@ -49,7 +67,7 @@ final class Json {
             int n = Array.getLength(v);
             for (int i = 0; i < n; i++) {
                 if (i > 0) sb.append(',');
-                write(sb, Array.get(v, i), depth + 1);
+                write(sb, Array.get(v, i), depth + 1, objects);
             }
             sb.append(']');
         } else if (v instanceof Collection) {
@@ -58,7 +76,7 @@ final class Json {
             for (Object o : (Collection<?>) v) {
                 if (!first) sb.append(',');
                 first = false;
-                write(sb, o, depth + 1);
+                write(sb, o, depth + 1, objects);
             }
             sb.append(']');
         } else if (v instanceof Map) {
@@ -69,7 +87,26 @@ final class Json {
                 first = false;
                 str(sb, String.valueOf(e.getKey()));
                 sb.append(':');
-                write(sb, e.getValue(), depth + 1);
+                write(sb, e.getValue(), depth + 1, objects);
+            }
+            sb.append('}');
+        } else if (objects >= 0 && objects < MAX_OBJECT_DEPTH && !(v instanceof CharSequence) && !(v instanceof Character)
+                && !(v instanceof Enum)) {
+            sb.append('{');
+            boolean first = true;
+            for (java.lang.reflect.Field f : v.getClass().getFields()) {
+                if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+                Object fv;
+                try {
+                    fv = f.get(v);
+                } catch (IllegalAccessException e) {
+                    continue;
+                }
+                if (!first) sb.append(',');
+                first = false;
+                str(sb, f.getName());
+                sb.append(':');
+                write(sb, fv, depth + 1, objects + 1);
             }
             sb.append('}');
         } else {

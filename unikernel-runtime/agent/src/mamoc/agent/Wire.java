@@ -21,6 +21,10 @@ final class Wire {
             return b.get() & 0xff;
         }
 
+        int remaining() {
+            return b.remaining();
+        }
+
         int i32() {
             return b.getInt();
         }

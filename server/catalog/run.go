@@ -1,12 +1,14 @@
-package server
+package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
@@ -14,21 +16,19 @@ import (
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
-// runRequest is one execution of a deployed task.
-type runRequest struct {
-	Task           *task
+// RunRequest is one execution of a deployed task.
+type RunRequest struct {
+	Task           *Task
 	Params         []any  // positional constructor (or method) arguments
-	ResourceName   string // resolved in the caller's namespace, then the server's
+	CtorParams     []any  // an instance method's constructor arguments
+	ResourceName   string // resolved in the server's namespace, then the caller's
 	ResourceSHA256 string // content-addressed resource, preferred over the name
-	Namespace      string // the caller's resource namespace
 	Timeout        time.Duration
 	Progress       func(string)
-	CallerAuthID   string
-	CallerSession  uint64
 }
 
-// runResult is a finished execution.
-type runResult struct {
+// RunResult is a finished execution.
+type RunResult struct {
 	Output      string // MAMoC's output: what the task printed, then run()'s value; "nothing" if empty
 	Value       any    // run()'s return value decoded from JSON, nil when void
 	Stdout      string
@@ -39,32 +39,41 @@ type runResult struct {
 	ExecutionID string
 }
 
-// run executes req in the runtime and records the execution in the repository.
-func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
+// Run executes req for from in the runtime and records the execution. Every call of a
+// task, in any shape, passes through here once.
+func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResult, error) {
 	t := req.Task
-	args, err := o.buildArgs(ctx, req)
+	args, err := c.buildArgs(ctx, from, req)
 	if err != nil {
-		return runResult{}, err
+		return RunResult{}, err
+	}
+	ctor := make([]any, 0, len(req.CtorParams))
+	for i, v := range req.CtorParams {
+		n, err := normalizeArg(v)
+		if err != nil {
+			return RunResult{}, BadArgument("constructor argument %d: %v", i, err)
+		}
+		ctor = append(ctor, n)
 	}
 	exec := repository.Execution{
-		Task: t.Procedure, CallerAuthID: req.CallerAuthID, CallerSession: req.CallerSession,
-		Site: o.site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
+		Task: t.Procedure, CallerAuthID: from.AuthID, CallerSession: from.Session,
+		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
 		QueuedAt: time.Now(),
 	}
-	call := unikernel.Call{App: t.App, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
-		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress}
+	call := unikernel.Call{App: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
+		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress, Instance: t.Instance(), CtorArgs: ctor}
 	if req.Timeout > 0 {
 		call.Limits.WallTime = req.Timeout
 	}
-	res, runErr := o.rt.Invoke(ctx, call)
-	out := runResult{Stdout: res.Stdout, Void: res.Void, ExecTime: res.ExecTime, QueueTime: res.QueueTime,
+	res, runErr := c.rt.Invoke(ctx, call)
+	out := RunResult{Stdout: res.Stdout, Void: res.Void, ExecTime: res.ExecTime, QueueTime: res.QueueTime,
 		Instance: res.Instance}
 	if runErr == nil {
 		out.Output = res.Stdout
 		if !res.Void {
 			out.Output += res.Output
 			if len(res.JSON) > 0 {
-				_ = json.Unmarshal(res.JSON, &out.Value)
+				out.Value, _ = decodeResult(res.JSON, t.Kind != repository.TaskSource)
 			}
 		}
 		if out.Output == "" {
@@ -77,7 +86,7 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 	exec.OutputSize = int64(len(out.Output))
 	exec.Status = repository.StatusDone
 	if runErr != nil {
-		we := toWAMP(runErr)
+		we := WAMPError(runErr)
 		exec.ErrorURI, exec.ErrorMessage = we.URI, we.Message
 		switch we.URI {
 		case api.ErrTimeout:
@@ -88,18 +97,18 @@ func (o *offload) run(ctx context.Context, req runRequest) (runResult, error) {
 			exec.Status = repository.StatusFailed
 		}
 	}
-	// One write per execution, when it ends: a task's time is not spent waiting for the disk.
-	rec, err := o.repo.InsertExecution(context.WithoutCancel(ctx), exec)
+	// One record per execution, when it ends; the caller never waits for the disk.
+	id, err := c.cfg.Recorder.RecordExecution(context.WithoutCancel(ctx), exec)
 	if err != nil {
-		o.log.Warn("record execution", "task", t.Procedure, "err", err)
+		c.log.Warn("record execution", "task", t.Procedure, "err", err)
 	}
-	out.ExecutionID = rec.ID
+	out.ExecutionID = id
 	return out, runErr
 }
 
 // buildArgs puts the resource content first when the task takes one, then the params,
 // normalised to the JSON-like values the runtime converts by the declared types.
-func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) {
+func (c *Catalog) buildArgs(ctx context.Context, from Caller, req RunRequest) ([]any, error) {
 	t := req.Task
 	params := make([]any, 0, len(req.Params)+1)
 	hasRes := req.ResourceSHA256 != "" || req.ResourceName != ""
@@ -107,9 +116,9 @@ func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) 
 		(hasRes && len(t.ParamTypes) == len(req.Params)+1 && len(t.ParamTypes) > 0 && t.ParamTypes[0] == "String")
 	if takesRes {
 		if !hasRes {
-			return nil, badArg("task %s needs a resource (its content is the first constructor argument)", t.FQCN)
+			return nil, BadArgument("task %s needs a resource (its content is the first constructor argument)", t.FQCN)
 		}
-		content, err := o.resources.content(ctx, req.Namespace, req.ResourceName, req.ResourceSHA256)
+		content, err := c.resources.content(ctx, from.Namespace(), req.ResourceName, req.ResourceSHA256)
 		if err != nil {
 			return nil, err
 		}
@@ -118,12 +127,12 @@ func (o *offload) buildArgs(ctx context.Context, req runRequest) ([]any, error) 
 	for i, p := range req.Params {
 		v, err := normalizeArg(p)
 		if err != nil {
-			return nil, badArg("param %d: %v", i, err)
+			return nil, BadArgument("param %d: %v", i, err)
 		}
 		params = append(params, v)
 	}
 	if t.ParamTypes != nil && len(params) != len(t.ParamTypes) {
-		return nil, badArg("task %s takes %d arguments %v, got %d", t.FQCN, len(t.ParamTypes), t.ParamTypes, len(params))
+		return nil, BadArgument("task %s takes %d arguments %v, got %d", t.FQCN, len(t.ParamTypes), t.ParamTypes, len(params))
 	}
 	return params, nil
 }
@@ -178,4 +187,45 @@ func paramDigest(params []any, resName, resSHA string) string {
 	b, _ := json.Marshal([]any{params, resName, resSHA})
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
+}
+
+// decodeResult decodes a task's JSON result. With ints set, integral numbers stay integers
+// (int64) instead of float64, so that a Java int arrives as an integer over CBOR and MsgPack.
+func decodeResult(b []byte, ints bool) (any, error) {
+	if !ints {
+		var v any
+		err := json.Unmarshal(b, &v)
+		return v, err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return integers(v), nil
+}
+
+// integers replaces the json.Numbers of v: int64 when integral and in range, else float64.
+func integers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return x.String()
+		}
+		return f
+	case []any:
+		for i := range x {
+			x[i] = integers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = integers(x[k])
+		}
+	}
+	return v
 }

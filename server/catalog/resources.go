@@ -1,4 +1,4 @@
-package server
+package catalog
 
 import (
 	"context"
@@ -23,12 +23,12 @@ type resources struct {
 // ASCII letters, digits and . _ - only, at most 255 bytes.
 func sanitizeName(name string) (string, error) {
 	if name == "" || len(name) > 255 || name == "." || name == ".." || strings.HasPrefix(name, ".") {
-		return "", badArg("resource name %q is not a plain file name", name)
+		return "", BadArgument("resource name %q is not a plain file name", name)
 	}
 	for _, c := range name {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 		if !ok {
-			return "", badArg("resource name %q has the character %q (allowed: letters, digits, . _ -)", name, c)
+			return "", BadArgument("resource name %q has the character %q (allowed: letters, digits, . _ -)", name, c)
 		}
 	}
 	return name, nil
@@ -41,19 +41,19 @@ func (r *resources) put(ctx context.Context, namespace, name string, content []b
 		return repository.Resource{}, err
 	}
 	if int64(len(content)) > r.max {
-		return repository.Resource{}, fmt.Errorf("resource %s of %d bytes: %w (limit %d)", name, len(content), errTooLarge, r.max)
+		return repository.Resource{}, fmt.Errorf("resource %s of %d bytes: %w (limit %d)", name, len(content), ErrTooLarge, r.max)
 	}
 	b, err := r.repo.PutBlobBytes(ctx, content)
 	if err != nil {
 		return repository.Resource{}, fmt.Errorf("store resource %s: %w", name, err)
 	}
-	return r.repo.PutResource(ctx, repository.Resource{App: namespace, Name: name, SHA256: b.SHA256, Size: b.Size})
+	return r.repo.PutResource(ctx, repository.Resource{Namespace: namespace, Name: name, SHA256: b.SHA256, Size: b.Size})
 }
 
 // putBlob stores content by its hash only (mamoc.resource.put without a name).
 func (r *resources) putBlob(ctx context.Context, content []byte) (repository.Blob, error) {
 	if int64(len(content)) > r.max {
-		return repository.Blob{}, fmt.Errorf("resource of %d bytes: %w (limit %d)", len(content), errTooLarge, r.max)
+		return repository.Blob{}, fmt.Errorf("resource of %d bytes: %w (limit %d)", len(content), ErrTooLarge, r.max)
 	}
 	return r.repo.PutBlobBytes(ctx, content)
 }
@@ -63,11 +63,11 @@ func (r *resources) putBlob(ctx context.Context, content []byte) (repository.Blo
 func (r *resources) content(ctx context.Context, namespace, name, sha string) ([]byte, error) {
 	if sha != "" {
 		if !repository.ValidSHA256(sha) {
-			return nil, badArg("resource_sha256 %q is not a sha256", sha)
+			return nil, BadArgument("resource_sha256 %q is not a sha256", sha)
 		}
 		b, err := r.repo.GetBlob(ctx, sha)
 		if errors.Is(err, repository.ErrNotFound) {
-			return nil, fmt.Errorf("resource %s: %w (upload it with mamoc.resource.put)", sha, errNotFound)
+			return nil, fmt.Errorf("resource %s: %w (upload it with mamoc.resource.put)", sha, ErrNotFound)
 		}
 		return b, err
 	}
@@ -89,7 +89,7 @@ func (r *resources) content(ctx context.Context, namespace, name, sha string) ([
 		}
 		return r.repo.GetBlob(ctx, res.SHA256)
 	}
-	return nil, fmt.Errorf("resource %q: %w", clean, errNotFound)
+	return nil, fmt.Errorf("resource %q: %w", clean, ErrNotFound)
 }
 
 // importDir stores every regular file of dir as a server resource; a missing dir is fine.
@@ -116,4 +116,32 @@ func (r *resources) importDir(ctx context.Context, dir string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// PutResource stores content under name in the caller's namespace; storing the same content
+// again is a no-op.
+func (c *Catalog) PutResource(ctx context.Context, from Caller, name string, content []byte) (repository.Resource, error) {
+	return c.resources.put(ctx, from.Namespace(), name, content)
+}
+
+// PutBlob stores content by its hash only; anyone who knows the hash may use it.
+func (c *Catalog) PutBlob(ctx context.Context, _ Caller, content []byte) (repository.Blob, error) {
+	return c.resources.putBlob(ctx, content)
+}
+
+// MissingBlobs returns those of shas whose content the server lacks; a malformed hash is
+// ErrBadArgument.
+func (c *Catalog) MissingBlobs(ctx context.Context, _ Caller, shas []string) ([]string, error) {
+	for _, s := range shas {
+		if !repository.ValidSHA256(s) {
+			return nil, BadArgument("%v is not a sha256", s)
+		}
+	}
+	return c.repo.MissingBlobs(ctx, shas)
+}
+
+// ImportResources stores every regular file of dir as a server resource; a missing dir is
+// fine. It returns how many files it stored.
+func (c *Catalog) ImportResources(ctx context.Context, dir string) (int, error) {
+	return c.resources.importDir(ctx, dir)
 }

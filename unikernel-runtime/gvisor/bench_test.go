@@ -1,0 +1,322 @@
+package gvisor_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/gvisor"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/process"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/unikerneltest"
+)
+
+// The benchmarks run the gvisor driver, the process driver and a bare JVM in the same run and
+// report ratios (.ci/bench.d/gvisor.sh). Times are client-side (Runtime.Invoke) unless noted.
+
+// benchDriver is one driver under benchmark, with the cgroup v1 memory directory of its instances.
+type benchDriver struct {
+	name   string
+	drv    unikernel.Driver
+	memDir string // <memory controller>/<parent>; an instance's leaf is memDir/<id>
+}
+
+func benchDrivers(b *testing.B) []benchDriver {
+	b.Helper()
+	if _, err := exec.LookPath("runsc"); err != nil || os.Geteuid() != 0 {
+		b.Skip("runsc and root needed (see .ci/deps/gvisor.sh)")
+	}
+	gv, err := gvisor.New(gvisor.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr, err := process.New(process.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _, _ = gv.Close(), pr.Close() })
+	return []benchDriver{
+		{"gvisor", gv, "/sys/fs/cgroup/memory/mamoc-gvisor"},
+		{"process", pr, "/sys/fs/cgroup/memory/mamoc"},
+	}
+}
+
+func benchRuntime(b *testing.B, drv unikernel.Driver, cfg unikernel.Config) (*unikernel.Runtime, unikernel.Artifact) {
+	b.Helper()
+	rt, err := unikernel.NewWithDriver(cfg, drv, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = rt.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	art, err := rt.Compile(ctx, "bench", unikerneltest.Sources)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rt, art
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// hostClasses compiles src (FQCN → source) with the host javac into a temp dir.
+func hostClasses(b *testing.B, src map[string]string) string {
+	b.Helper()
+	dir := b.TempDir()
+	var files []string
+	for fqcn, code := range src {
+		p := filepath.Join(dir, "src", strings.ReplaceAll(fqcn, ".", "/")+".java")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(code), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	out, err := exec.Command("javac", append([]string{"-d", filepath.Join(dir, "classes")}, files...)...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("javac: %v: %s", err, out)
+	}
+	return filepath.Join(dir, "classes")
+}
+
+const benchHarness = `public class Harness {
+    public static void main(String[] a) throws Exception {
+        if (a[0].equals("hello")) { System.out.println("hello"); return; }
+        int n = Integer.parseInt(a[1]);
+        StringBuilder out = new StringBuilder();
+        int r = 0;
+        for (int i = 0; i < Integer.parseInt(a[2]); i++) {
+            long t0 = System.nanoTime();
+            r = new demo.Queens(n).run();
+            out.append(" ").append(System.nanoTime() - t0);
+        }
+        System.out.println(r + out.toString());
+        if (a[0].equals("idle")) Thread.sleep(60000);
+    }
+}`
+
+// BenchmarkColdStart measures a call on a fresh instance (boot, first answer, load, a no-op
+// invoke) on each driver, beside a bare `java -Xshare:auto Hello`, in the same iterations.
+func BenchmarkColdStart(b *testing.B) {
+	drivers := benchDrivers(b)
+	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	ctx := context.Background()
+	cold := map[string][]time.Duration{}
+	type rtArt struct {
+		rt  *unikernel.Runtime
+		art unikernel.Artifact
+	}
+	rts := map[string]rtArt{}
+	for _, d := range drivers {
+		rt, art := benchRuntime(b, d.drv, unikernel.Config{Spare: -1, MinWarm: -1, MaxCallsPerInstance: 1})
+		rts[d.name] = rtArt{rt, art}
+	}
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		out, err := exec.Command("java", "-Xshare:auto", "-cp", classes, "Harness", "hello").Output()
+		if err != nil || strings.TrimSpace(string(out)) != "hello" {
+			b.Fatalf("bare java = %q, %v", out, err)
+		}
+		cold["bare"] = append(cold["bare"], time.Since(t0))
+		for _, d := range drivers {
+			r := rts[d.name]
+			time.Sleep(200 * time.Millisecond) // let the previous instance's stop finish
+			t0 := time.Now()
+			if _, err := r.rt.Invoke(ctx, unikernel.Call{App: "bench", Artifact: r.art, Class: "demo.Echo", Method: "nothing"}); err != nil {
+				b.Fatal(err)
+			}
+			cold[d.name] = append(cold[d.name], time.Since(t0))
+		}
+	}
+	g, p, bare := median(cold["gvisor"]), median(cold["process"]), median(cold["bare"])
+	b.ReportMetric(ms(g), "gvisor-ms")
+	b.ReportMetric(ms(p), "process-ms")
+	b.ReportMetric(ms(bare), "bare-java-ms")
+	b.ReportMetric(float64(g)/float64(p), "gvisor/process")
+	b.ReportMetric(float64(g)/float64(bare), "gvisor/bare")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkWarmInvoke measures a no-op static call on a warm instance of each driver, the two
+// interleaved; goal: gvisor p50 within 1.5× of process.
+func BenchmarkWarmInvoke(b *testing.B) {
+	drivers := benchDrivers(b)
+	ctx := context.Background()
+	lat := map[string][]time.Duration{}
+	calls := map[string]unikernel.Call{}
+	rts := map[string]*unikernel.Runtime{}
+	for _, d := range drivers {
+		rt, art := benchRuntime(b, d.drv, unikernel.Config{Spare: -1, MaxCallsPerInstance: 1 << 30})
+		rts[d.name] = rt
+		calls[d.name] = unikernel.Call{App: "bench", Artifact: art, Class: "demo.Echo", Method: "nothing"}
+		for i := 0; i < 300; i++ { // warm the JIT and the class loader
+			if _, err := rt.Invoke(ctx, calls[d.name]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, d := range drivers {
+			t0 := time.Now()
+			if _, err := rts[d.name].Invoke(ctx, calls[d.name]); err != nil {
+				b.Fatal(err)
+			}
+			lat[d.name] = append(lat[d.name], time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	p99 := func(d []time.Duration) time.Duration {
+		s := append([]time.Duration(nil), d...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return s[len(s)*99/100]
+	}
+	g, p := median(lat["gvisor"]), median(lat["process"])
+	b.ReportMetric(ms(g), "gvisor-p50-ms")
+	b.ReportMetric(ms(p99(lat["gvisor"])), "gvisor-p99-ms")
+	b.ReportMetric(ms(p), "process-p50-ms")
+	b.ReportMetric(ms(p99(lat["process"])), "process-p99-ms")
+	b.ReportMetric(float64(g)/float64(p), "gvisor/process")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkNQueens runs NQueens(13) twice on a fresh instance of each driver and twice in a fresh
+// plain JVM, each timed inside its JVM: the first run (JIT warm-up, page faults: costly system
+// work under ptrace) and the second (compiled code: pure CPU). Ratios are speeds, plain time /
+// sandbox time (goal for gvisor ≥ 0.95). Instances have their default 1-core quota; the plain JVM none.
+func BenchmarkNQueens(b *testing.B) {
+	drivers := benchDrivers(b)
+	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	ctx := context.Background()
+	times := map[string][]time.Duration{}
+	rts := map[string]*unikernel.Runtime{}
+	arts := map[string]unikernel.Artifact{}
+	for _, d := range drivers {
+		rts[d.name], arts[d.name] = benchRuntime(b, d.drv, unikernel.Config{Spare: -1, MinWarm: -1, MaxCallsPerInstance: 2,
+			Limits: unikernel.Limits{WallTime: time.Minute}})
+	}
+	for i := 0; i < b.N; i++ {
+		for _, d := range drivers {
+			for _, run := range []string{"first", "warm"} {
+				res, err := rts[d.name].Invoke(ctx, unikernel.Call{App: "bench", Artifact: arts[d.name], Class: "demo.Queens", Args: []any{13.0}})
+				if err != nil || res.Output != "73712" {
+					b.Fatalf("%s Queens(13) = %q, %v", d.name, res.Output, err)
+				}
+				times[d.name+"-"+run] = append(times[d.name+"-"+run], res.ExecTime)
+			}
+		}
+		out, err := exec.Command("java", "-Xshare:auto", "-cp", classes, "Harness", "run", "13", "2").Output()
+		f := strings.Fields(string(out))
+		if err != nil || len(f) != 3 || f[0] != "73712" {
+			b.Fatalf("plain Queens(13) = %q, %v", out, err)
+		}
+		for j, run := range []string{"first", "warm"} {
+			ns, _ := strconv.ParseInt(f[1+j], 10, 64)
+			times["plain-"+run] = append(times["plain-"+run], time.Duration(ns))
+		}
+	}
+	for _, run := range []string{"first", "warm"} {
+		g, p, plain := median(times["gvisor-"+run]), median(times["process-"+run]), median(times["plain-"+run])
+		b.ReportMetric(ms(g), run+"-gvisor-ms")
+		b.ReportMetric(ms(p), run+"-process-ms")
+		b.ReportMetric(ms(plain), run+"-plain-ms")
+		b.ReportMetric(float64(plain)/float64(g), run+"-plain/gvisor")
+		b.ReportMetric(float64(plain)/float64(p), run+"-plain/process")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// workingSetMiB is a cgroup v1 memory leaf's usage without file cache: anonymous memory plus
+// shmem, which is where gVisor keeps its guest's memory.
+func workingSetMiB(b *testing.B, dir string) float64 {
+	b.Helper()
+	read := func(name string) int64 {
+		bs, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(string(bs)), 10, 64)
+		return n
+	}
+	usage := read("memory.usage_in_bytes")
+	stat, err := os.ReadFile(filepath.Join(dir, "memory.stat"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(stat), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && (k == "total_active_file" || k == "total_inactive_file") {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			usage -= n
+		}
+	}
+	return float64(usage) / (1 << 20)
+}
+
+// BenchmarkWarmMemory reports the working set (cgroup usage without file cache) of one warm
+// instance of each driver after five NQueens(8) calls, and of a bare JVM doing the same in a
+// cgroup of its own.
+func BenchmarkWarmMemory(b *testing.B) {
+	drivers := benchDrivers(b)
+	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	ctx := context.Background()
+	mem := map[string]float64{}
+	for i := 0; i < b.N; i++ {
+		for _, d := range drivers {
+			rt, art := benchRuntime(b, d.drv, unikernel.Config{Spare: -1, MaxCallsPerInstance: 1 << 30})
+			var res unikernel.Result
+			var err error
+			for j := 0; j < 5; j++ {
+				if res, err = rt.Invoke(ctx, unikernel.Call{App: "mem", Artifact: art, Class: "demo.Queens", Args: []any{8.0}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			mem[d.name] = workingSetMiB(b, filepath.Join(d.memDir, res.Instance))
+			_ = rt.Close()
+		}
+		mem["bare"] = bareJVMWorkingSet(b, classes)
+	}
+	b.ReportMetric(mem["gvisor"], "gvisor-MiB")
+	b.ReportMetric(mem["process"], "process-MiB")
+	b.ReportMetric(mem["bare"], "bare-java-MiB")
+	b.ReportMetric(mem["gvisor"]/mem["process"], "gvisor/process")
+	b.ReportMetric(0, "ns/op")
+}
+
+// bareJVMWorkingSet runs the harness's five NQueens(8) in a plain JVM inside a fresh memory
+// cgroup and measures it while the JVM idles.
+func bareJVMWorkingSet(b *testing.B, classes string) float64 {
+	b.Helper()
+	dir := filepath.Join("/sys/fs/cgroup/memory/mamoc-bench", strconv.Itoa(os.Getpid()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Skipf("no memory cgroup for the bare JVM: %v", err)
+	}
+	defer func() { _ = os.Remove(dir); _ = os.Remove(filepath.Dir(dir)) }()
+	cmd := exec.Command("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec java -Xshare:auto -XX:+UseSerialGC -Xmx153m -cp "$1" Harness idle 8 5`, dir, classes)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	buf := make([]byte, 64)
+	if _, err := out.Read(buf); err != nil { // the harness prints once its calls are done
+		b.Fatal(err)
+	}
+	return workingSetMiB(b, dir)
+}
