@@ -1,13 +1,16 @@
-// Package mamoc_test holds the repository-wide checks: one package comment per package, and
-// the dependency rules between the parts.
+// Package mamoc_test holds the repository-wide checks: one package comment per package, the
+// dependency rules between the parts, wire names spelled only in the contract package, and
+// package testing only in tests.
 package mamoc_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,6 +99,89 @@ func TestForbiddenDependencies(t *testing.T) {
 		for _, f := range tc.forbidden {
 			if deps[f] {
 				t.Errorf("%s depends on %s, which it must not", tc.pkg, f)
+			}
+		}
+	}
+}
+
+// contractPkg is the package that holds the wire contract: every procedure, topic and error URI
+// and the kwargs types of the mamoc API, spelled once.
+const contractPkg = "server/api"
+
+// TestContractImportsNothingOfTheProject keeps the wire contract importable by any client: it
+// depends on no other package of mamoc.
+func TestContractImportsNothingOfTheProject(t *testing.T) {
+	const mod = "github.com/mamoc-go/mamoc"
+	out, err := exec.Command("go", "list", "-deps", "./"+contractPkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./%s: %v", contractPkg, err)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		if (d == mod || strings.HasPrefix(d, mod+"/")) && d != mod+"/"+contractPkg {
+			t.Errorf("%s depends on %s; the contract imports nothing else of the project", contractPkg, d)
+		}
+	}
+}
+
+// wirePrefixes begin the wire names that only the contract package spells.
+// (A task's own name, such as MAMoC's demo uk.ac.standrews.cs.mamoc_demo.NQueens.Queens, is
+// not part of the contract.)
+var wirePrefixes = []string{"mamoc.", "uk.ac.standrews.cs.mamoc.", "wamp.error."}
+
+// TestWireNamesOnlyInContract checks that server, router and client-android take every wire
+// name from the contract package: no string literal in their non-test Go files outside it
+// begins with a wire prefix.
+func TestWireNamesOnlyInContract(t *testing.T) {
+	for dir, files := range goPackages(t) {
+		d := filepath.ToSlash(dir)
+		if d == contractPkg || !(inTree(d, "server") || inTree(d, "router") || inTree(d, "client-android")) {
+			continue
+		}
+		for _, f := range files {
+			fset := token.NewFileSet()
+			af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return true
+				}
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					return true
+				}
+				for _, p := range wirePrefixes {
+					if strings.HasPrefix(s, p) {
+						t.Errorf("%s: wire name %q spelled outside %s; take it from there", fset.Position(lit.Pos()), s, contractPkg)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// inTree reports whether directory d is top or below it.
+func inTree(d, top string) bool { return d == top || strings.HasPrefix(d, top+"/") }
+
+// TestTestingOnlyInTests keeps package testing out of production binaries: only _test.go files
+// and test-helper packages (whose name ends in "test", as unikerneltest and apktest) import it.
+func TestTestingOnlyInTests(t *testing.T) {
+	for dir, files := range goPackages(t) {
+		for _, f := range files {
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(af.Name.Name, "test") {
+				continue
+			}
+			for _, imp := range af.Imports {
+				if p, _ := strconv.Unquote(imp.Path.Value); p == "testing" || strings.HasPrefix(p, "testing/") {
+					t.Errorf("%s (package %s in %s) imports %s; only tests and test-helper packages may", f, af.Name.Name, dir, p)
+				}
 			}
 		}
 	}

@@ -11,11 +11,13 @@ import (
 
 	"github.com/gammazero/nexus/v3/transport/serialize"
 	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // ErrURIPayloadSizeExceeded answers a CALL (or a RESULT the caller's transport cannot carry)
-// whose message exceeds the transport's size limit, as autobahn and Crossbar name it.
-const ErrURIPayloadSizeExceeded = "wamp.error.payload_size_exceeded"
+// whose message exceeds the transport's size limit: api.ErrPayloadSizeExceeded.
+const ErrURIPayloadSizeExceeded = api.ErrPayloadSizeExceeded
 
 // maxTrackedInvocations bounds the INVOCATIONs remembered per session; beyond it a YIELD for
 // an unknown invocation is no longer recognised (and passes on to the dealer, which ignores it).

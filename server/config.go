@@ -15,6 +15,8 @@ import (
 )
 
 // Config configures mamoc-server. The zero value of each field means its default.
+// LoadConfig fills it from flags, MAMOC_* variables and a JSON file; settings (settings.go)
+// lists every field once with its flag or file key.
 type Config struct {
 	// DataDir holds the repository (SQLite database and blobs). Default "mamoc-data".
 	DataDir string `json:"data_dir"`

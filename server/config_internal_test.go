@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -228,6 +229,19 @@ func TestDurationRoundTrip(t *testing.T) {
 		var back Duration
 		if err := json.Unmarshal(b, &back); err != nil || time.Duration(back) != tc.d {
 			t.Errorf("json.Unmarshal(%s) = %v, %v, want %v", b, time.Duration(back), err, tc.d)
+		}
+	}
+}
+
+func TestHelpListsSettings(t *testing.T) {
+	var out strings.Builder
+	_, err := LoadConfig([]string{"--help"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("LoadConfig(--help) error = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"--task-timeout duration", "default wall-time limit of a task (default 30s)", "router.keep_alive duration", "(default 5m)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("LoadConfig(--help) output lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -122,8 +122,21 @@ func (s *Server) capabilities(ctx context.Context) []check {
 	} else {
 		link.OK, link.Detail = true, "enjarify"
 	}
-	return []check{link, {Name: "drivers", OK: true, Optional: true,
-		Detail: fmt.Sprintf("in use %s; registered %s", s.driverName(), strings.Join(unikernel.Drivers(), ", "))}}
+	out := []check{link}
+	inUse := s.driverName()
+	for _, name := range unikernel.Drivers() {
+		c := check{Name: "driver:" + name, OK: true, Optional: true,
+			Detail: fmt.Sprintf("registered, not in use (start with --driver %s to use it)", name)}
+		if name == inUse {
+			c.Detail = "in use"
+			if rt := s.runtime(); rt != nil {
+				fp := rt.Fingerprint()
+				c.Detail = fmt.Sprintf("in use, %s: %s", fp.Health, fp.Description)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // linkCheckEvery bounds how often the APK linking tools are probed (a Python start each).

@@ -170,7 +170,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 
 // stopReasons are the runtime's reasons for stopping an instance, each always reported.
 var stopReasons = []unikernel.StopReason{unikernel.StopEvict, unikernel.StopIdle, unikernel.StopCalls,
-	unikernel.StopBreach, unikernel.StopCrash, unikernel.StopClose}
+	unikernel.StopBreach, unikernel.StopCrash, unikernel.StopClose, unikernel.StopAge, unikernel.StopMemory}
 
 func b2f(b bool) float64 {
 	if b {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/server/catalog"
 )
 
@@ -97,7 +98,7 @@ func (o *offload) observeDeploy(d catalog.Deployment, err error, took time.Durat
 	if d.Compiled {
 		status = "compiled"
 	}
-	o.obs.observeDeploy("mamoc." + status)
+	o.obs.observeDeploy(api.PrefixMamoc + status)
 	o.work.emit(slog.LevelInfo, "task deployed", "task", d.Task.Procedure, "status", status, "took", took.Round(time.Millisecond))
 }
 

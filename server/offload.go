@@ -26,6 +26,8 @@ type offload struct {
 	sess *nxclient.Client
 	obs  *metrics // nil: deploys not counted
 	work *workLog // nil: deploys not logged
+	// listeners are the sessions subscribed to the result topic
+	listeners *listeners
 
 	mu         sync.Mutex      // guards registered and stopping
 	registered map[string]bool // procedures this session registered
@@ -40,8 +42,13 @@ func newOffload(log *slog.Logger, cat *catalog.Catalog, repo *repository.DB, sit
 
 // start subscribes to MAMoC's topics, registers mamoc's procedures and offers the tasks the
 // catalogue restored from earlier runs. Work started by events ends with ctx.
-func (o *offload) start(ctx context.Context, sess *nxclient.Client, sc apiScope) error {
+func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents, sc apiScope) error {
 	o.sess = sess
+	o.listeners = newListeners(api.TopicOffloadingResult)
+	if err := o.listeners.start(ctx, sess, meta); err != nil {
+		// without the meta events every caller gets the result event, as MAMoC expects
+		o.log.Warn("track result subscribers", "err", err)
+	}
 	topics := map[string]func(context.Context, *wamp.Event){
 		api.TopicOffloading:  o.onOffloading,
 		api.TopicReceiveFile: o.onReceiveFile,
@@ -206,7 +213,7 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 
 // onTaskCall serves a task's own procedure in MAMoC's shape (api.TaskCall →
 // api.TaskCallResult). It also sends the result event to the caller, which MAMoC's edge
-// client waits for.
+// client waits for, unless the caller is known not to subscribe to it (see listeners).
 func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
 	from := callerOf(inv.Details, "caller")
 	t, ok := o.cat.Lookup(from, proc)
@@ -216,11 +223,16 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 	call := api.ParseTaskCall(inv.Arguments)
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: call.Params, ResourceName: call.Resource,
 		Progress: o.progressFunc(ctx, inv)})
+	listens := o.listeners.listening(from.Session) // no event for a caller that cannot receive it
 	if err != nil {
-		o.publishResult(from.Session, errorText(err), res.ExecTime)
+		if listens {
+			o.publishResult(from.Session, errorText(err), res.ExecTime)
+		}
 		return invokeError(err)
 	}
-	o.publishResult(from.Session, res.Output, res.ExecTime)
+	if listens {
+		o.publishResult(from.Session, res.Output, res.ExecTime)
+	}
 	return nxclient.InvokeResult{Args: api.TaskCallResult{Output: res.Output, Duration: res.ExecTime}.Args()}
 }
 

@@ -402,13 +402,14 @@ func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error 
 	if err := s.registerSites(ctx, sess); err != nil {
 		return fmt.Errorf("register sites: %w", err)
 	}
-	if err := s.stats.register(sess); err != nil {
+	meta := newMetaEvents(sess)
+	if err := s.stats.register(sess, meta); err != nil {
 		return err
 	}
 	if err := s.apps.register(sess, s.scope()); err != nil {
 		return err
 	}
-	if err := s.off.start(ctx, sess, s.scope()); err != nil {
+	if err := s.off.start(ctx, sess, meta, s.scope()); err != nil {
 		return err
 	}
 

@@ -60,6 +60,7 @@ var settings = []setting{
 	{usage: "idle instances kept per task source once it has run", field: func(c *Config) any { return &c.Runtime.MinWarm }},
 	{usage: "booted instances not yet bound to a task source", field: func(c *Config) any { return &c.Runtime.Spare }},
 	{usage: "instances, and so concurrent calls, of one task source", field: func(c *Config) any { return &c.Runtime.MaxPerApp }, derived: "the cores, at least 2"},
+	{usage: "calls of its task source one instance runs at once, each with its own limits and output", field: func(c *Config) any { return &c.Runtime.InstanceConcurrency }},
 	{usage: "idle instances above min_warm stop after this", field: func(c *Config) any { return &c.Runtime.IdleTimeout }},
 	{usage: "an instance is recycled after this many calls; 0 never (it is on a breach, a crash, age or memory growth)", field: func(c *Config) any { return &c.Runtime.MaxCallsPerInstance }},
 	{usage: "an idle instance older than this is replaced by a fresh one", field: func(c *Config) any { return &c.Runtime.MaxAge }},

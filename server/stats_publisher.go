@@ -36,7 +36,7 @@ func newStatsPublisher(s *Server, smp *sampler) *statsPublisher {
 }
 
 // register offers api.ProcStatsGet and watches subscriptions to the stats topic.
-func (p *statsPublisher) register(sess *nxclient.Client) error {
+func (p *statsPublisher) register(sess *nxclient.Client, meta *metaEvents) error {
 	p.mu.Lock()
 	p.sess = sess
 	p.mu.Unlock()
@@ -48,7 +48,7 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 		return err
 	}
 	// on_create tells the subscription id of a new topic; on_subscribe tells each subscriber.
-	if err := sess.Subscribe(string(wamp.MetaEventSubOnCreate), func(ev *wamp.Event) {
+	if err := meta.subscribe(wamp.MetaEventSubOnCreate, func(ev *wamp.Event) {
 		if len(ev.Arguments) < 2 {
 			return
 		}
@@ -60,10 +60,10 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 				p.mu.Unlock()
 			}
 		}
-	}, nil); err != nil {
+	}); err != nil {
 		return err
 	}
-	err = sess.Subscribe(string(wamp.MetaEventSubOnSubscribe), func(ev *wamp.Event) {
+	err = meta.subscribe(wamp.MetaEventSubOnSubscribe, func(ev *wamp.Event) {
 		if len(ev.Arguments) < 2 {
 			return
 		}
@@ -81,7 +81,7 @@ func (p *statsPublisher) register(sess *nxclient.Client) error {
 			default: // a burst of subscribers; they get the next periodic event
 			}
 		}
-	}, nil)
+	})
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package unikernel
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -34,51 +36,177 @@ func (e *agentError) Error() string { return "agent: " + e.msg }
 // Unwrap returns ErrProtocol.
 func (e *agentError) Unwrap() error { return ErrProtocol }
 
-// agentConn speaks the framed protocol to one guest agent; one request at a time.
+// agentConn speaks the multiplexed framed protocol to one guest agent: every request carries an
+// id and its reply (and an invoke's progress frames) the same id, so several calls of the
+// instance's app run at once. One goroutine reads; it ends when the channel fails or closes.
 type agentConn struct {
-	rw io.ReadWriteCloser
-	r  *bufio.Reader
+	rw   io.ReadWriteCloser
+	done chan struct{} // closed when the reader ends; err is set then
+
+	wmu sync.Mutex // guards writes to rw
+
+	mu      sync.Mutex // guards the fields below
+	nextID  uint32
+	pending map[uint32]*exchange
+	err     error // why the reader ended
+}
+
+// exchange is one request waiting for its reply.
+type exchange struct {
+	reply    chan []byte // the reply frame after op and id; buffered
+	progress func(string)
 }
 
 func newAgentConn(rw io.ReadWriteCloser) *agentConn {
-	return &agentConn{rw: rw, r: bufio.NewReaderSize(rw, 64<<10)}
+	a := &agentConn{rw: rw, done: make(chan struct{}), pending: map[uint32]*exchange{}}
+	go a.read()
+	return a
 }
 
-func (a *agentConn) roundTrip(req *wbuf, progress func(string)) (*rbuf, error) {
-	if err := writeFrame(a.rw, req.b); err != nil {
-		return nil, fmt.Errorf("write to agent: %w", err)
-	}
+// close closes the channel and waits for the reader.
+func (a *agentConn) close() {
+	_ = a.rw.Close()
+	<-a.done
+}
+
+func (a *agentConn) read() {
+	r := bufio.NewReaderSize(a.rw, 64<<10)
+	var buf []byte // reused for progress frames
+	var err error
 	for {
-		b, err := readFrame(a.r)
-		if err != nil {
-			return nil, fmt.Errorf("read from agent: %w", err)
+		var hdr [9]byte // length, op, id
+		if _, err = io.ReadFull(r, hdr[:4]); err != nil {
+			break
 		}
-		r := &rbuf{b: b}
-		op := r.u8()
-		switch op {
-		case opProgress:
-			msg := r.str()
-			if progress != nil {
-				progress(msg)
+		n := binary.BigEndian.Uint32(hdr[:4])
+		if n < 5 || n > maxFrame {
+			err = fmt.Errorf("frame of %d bytes: %w", n, ErrProtocol)
+			break
+		}
+		if _, err = io.ReadFull(r, hdr[4:9]); err != nil {
+			break
+		}
+		op, id := hdr[4], binary.BigEndian.Uint32(hdr[5:9])
+		a.mu.Lock()
+		ex := a.pending[id]
+		if ex != nil && op != opProgress {
+			delete(a.pending, id)
+		}
+		a.mu.Unlock()
+		body := int(n) - 5
+		if op == opProgress {
+			if cap(buf) < body {
+				buf = make([]byte, body)
+			}
+			if _, err = io.ReadFull(r, buf[:body]); err != nil {
+				break
+			}
+			if ex != nil && ex.progress != nil {
+				rb := rbuf{b: buf[:body]}
+				ex.progress(rb.str())
 			}
 			continue
-		case opError:
-			return nil, &agentError{msg: r.str()}
 		}
-		if op != req.b[0] {
-			return nil, fmt.Errorf("reply op %d to request op %d: %w", op, req.b[0], ErrProtocol)
+		frame := make([]byte, body+1) // op, then the body: handed to the waiting call
+		frame[0] = op
+		if _, err = io.ReadFull(r, frame[1:]); err != nil {
+			break
 		}
+		if ex == nil {
+			err = fmt.Errorf("reply op %d for unknown request %d: %w", op, id, ErrProtocol)
+			break
+		}
+		ex.reply <- frame
+	}
+	a.mu.Lock()
+	a.err = err
+	a.pending = nil
+	a.mu.Unlock()
+	close(a.done)
+}
+
+// start registers a request and returns its id.
+func (a *agentConn) start(progress func(string)) (uint32, *exchange, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending == nil {
+		return 0, nil, fmt.Errorf("read from agent: %w", a.err)
+	}
+	a.nextID++
+	ex := &exchange{reply: make(chan []byte, 1), progress: progress}
+	a.pending[a.nextID] = ex
+	return a.nextID, ex, nil
+}
+
+// send writes one frame: w holds the op at w.b[4] after a 4-byte length and 4-byte id gap.
+func (a *agentConn) send(w *wbuf, id uint32) error {
+	binary.BigEndian.PutUint32(w.b[0:4], uint32(len(w.b)-4))
+	binary.BigEndian.PutUint32(w.b[5:9], id)
+	a.wmu.Lock()
+	_, err := a.rw.Write(w.b)
+	a.wmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write to agent: %w", err)
+	}
+	return nil
+}
+
+// roundTrip sends the request in w (see request) and waits for its reply.
+func (a *agentConn) roundTrip(w *wbuf, progress func(string)) (*rbuf, error) {
+	defer w.free()
+	id, ex, err := a.start(progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.send(w, id); err != nil {
+		return nil, err
+	}
+	return a.wait(w.b[4], id, ex)
+}
+
+func (a *agentConn) wait(op byte, id uint32, ex *exchange) (*rbuf, error) {
+	var frame []byte
+	select {
+	case frame = <-ex.reply:
+	case <-a.done:
+		select { // the reply may have come just before the end
+		case frame = <-ex.reply:
+		default:
+			a.mu.Lock()
+			err := a.err
+			a.mu.Unlock()
+			if err == nil {
+				err = io.EOF
+			}
+			return nil, fmt.Errorf("read from agent: %w", err)
+		}
+	}
+	r := &rbuf{b: frame[1:]}
+	switch frame[0] {
+	case op:
 		return r, nil
+	case opError:
+		return nil, &agentError{msg: r.str()}
+	}
+	return nil, fmt.Errorf("reply op %d to request %d op %d: %w", frame[0], id, op, ErrProtocol)
+}
+
+// forget drops a request that will never be waited for.
+func (a *agentConn) forget(id uint32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending != nil {
+		delete(a.pending, id)
 	}
 }
 
 func (a *agentConn) ping() error {
-	_, err := a.roundTrip(new(wbuf).u8(opPing), nil)
+	_, err := a.roundTrip(request(opPing), nil)
 	return err
 }
 
 func (a *agentConn) stats() (AgentStats, error) {
-	r, err := a.roundTrip(new(wbuf).u8(opStats), nil)
+	r, err := a.roundTrip(request(opStats), nil)
 	if err != nil {
 		return AgentStats{}, err
 	}
@@ -92,7 +220,7 @@ func (a *agentConn) compile(sources map[string]string) (map[string][]byte, []Dia
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	w := new(wbuf).u8(opCompile).i32(int32(len(names)))
+	w := request(opCompile).i32(int32(len(names)))
 	for _, n := range names {
 		w.str(n).str(sources[n])
 	}
@@ -120,7 +248,7 @@ func (a *agentConn) load(art Artifact) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	w := new(wbuf).u8(opLoad).str(art.Hash).i32(int32(len(names)))
+	w := request(opLoad).str(art.Hash).i32(int32(len(names)))
 	for _, n := range names {
 		w.str(n).bytes(art.Classes[n])
 	}
@@ -144,8 +272,10 @@ type invokeReply struct {
 	errClass, errMsg, errStk string
 }
 
-func (a *agentConn) invoke(c *Call, lim Limits) (invokeReply, error) {
-	w := new(wbuf).u8(opInvoke).str(c.Artifact.Hash).str(c.Class).str(c.Method).i32(int32(len(c.ParamTypes)))
+// invoke runs one call; started, if not nil, learns the call's id once it is sent (for cancel).
+func (a *agentConn) invoke(c *Call, lim Limits, started func(id uint32)) (invokeReply, error) {
+	w := request(opInvoke).str(c.Artifact.Hash).str(c.Class).str(c.Method).i32(int32(len(c.ParamTypes)))
+	defer w.free()
 	for _, t := range c.ParamTypes {
 		w.str(t)
 	}
@@ -166,7 +296,18 @@ func (a *agentConn) invoke(c *Call, lim Limits) (invokeReply, error) {
 			return invokeReply{}, &ArgumentError{Message: "constructor: " + err.Error()}
 		}
 	}
-	r, err := a.roundTrip(w, c.Progress)
+	id, ex, err := a.start(c.Progress)
+	if err != nil {
+		return invokeReply{}, err
+	}
+	if err := a.send(w, id); err != nil {
+		a.forget(id)
+		return invokeReply{}, err
+	}
+	if started != nil {
+		started(id)
+	}
+	r, err := a.wait(opInvoke, id, ex)
 	if err != nil {
 		return invokeReply{}, err
 	}
@@ -175,6 +316,15 @@ func (a *agentConn) invoke(c *Call, lim Limits) (invokeReply, error) {
 	return rep, r.err
 }
 
+// cancel asks the agent to stop call id's thread; the call then ends with an internal error.
+func (a *agentConn) cancel(id uint32) error {
+	w := request(opCancel)
+	defer w.free()
+	return a.send(w, id)
+}
+
 func (a *agentConn) exit() {
-	_ = writeFrame(a.rw, new(wbuf).u8(opExit).b)
+	w := request(opExit)
+	defer w.free()
+	_ = a.send(w, 0)
 }

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
 // Call is one task invocation.
 type Call struct {
-	App      string
+	// Group is the isolation group: calls of one group share a class loader and instances,
+	// calls of two groups never share an instance (the server makes one group per task
+	// source and one per refactored app).
+	Group    string
 	Artifact Artifact
 	// Class is the task's FQCN.
 	Class string
@@ -49,9 +51,9 @@ type Result struct {
 	Stderr    string
 }
 
-// Compile compiles Java sources (FQCN → source) inside a sandboxed instance of app with javax.tools.
+// Compile compiles Java sources (FQCN → source) inside a sandboxed instance of group with javax.tools.
 // A compile failure is a *CompileError with javac's diagnostics.
-func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]string) (Artifact, error) {
+func (rt *Runtime) Compile(ctx context.Context, group string, sources map[string]string) (Artifact, error) {
 	if len(sources) == 0 {
 		return Artifact{}, &CompileError{Diagnostics: []Diagnostic{{Kind: "ERROR", Message: "no sources"}}}
 	}
@@ -63,14 +65,14 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 		diags   []Diagnostic
 		ok      bool
 	)
-	// A compile's owner is its app: compiles of one source share one fair share.
-	_, _, err := rt.withInstance(ctx, app, app, lim, func(in *instance) (bool, error) {
+	// A compile's owner is its group: compiles of one source share one fair share. It has its instance alone.
+	_, _, err := rt.withInstance(ctx, group, group, lim, "", true, func(in *instance, _ *running) (bool, error) {
 		var err error
 		classes, diags, ok, err = in.conn.compile(sources)
 		return err != nil, err
 	})
 	if err != nil {
-		return Artifact{}, fmt.Errorf("compile %s: %w", app, err)
+		return Artifact{}, fmt.Errorf("compile %s: %w", group, err)
 	}
 	if !ok {
 		return Artifact{}, &CompileError{Diagnostics: diags}
@@ -78,28 +80,32 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 	return NewArtifact(classes), nil
 }
 
-// Invoke runs one task call in a warm (or freshly booted) instance of c.App.
+// Invoke runs one task call in a warm (or freshly booted) instance of c.Group, beside other calls of
+// the same artifact up to Config.InstanceConcurrency.
 func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
-	if c.App == "" || c.Class == "" {
-		return Result{}, &ArgumentError{Message: "call needs an app and a class"}
+	if c.Group == "" || c.Class == "" {
+		return Result{}, &ArgumentError{Message: "call needs a group and a class"}
 	}
 	if c.Artifact.Hash == "" {
 		c.Artifact = NewArtifact(c.Artifact.Classes)
 	}
 	lim := c.Limits.clamp(rt.cfg.Limits, rt.cfg.MaxLimits)
 	var rep invokeReply
-	id, queued, err := rt.withInstance(ctx, c.App, c.Owner, lim, func(in *instance) (bool, error) {
-		if in.loaded != c.Artifact.Hash {
+	id, queued, err := rt.withInstance(ctx, c.Group, c.Owner, lim, c.Artifact.Hash, false, func(in *instance, r *running) (bool, error) {
+		rt.mu.Lock()
+		loaded := in.loaded
+		rt.mu.Unlock()
+		if loaded != c.Artifact.Hash { // the instance is ours alone until loaded
 			if err := in.conn.load(c.Artifact); err != nil {
 				return true, fmt.Errorf("load artifact: %w", err)
 			}
-			in.loaded = c.Artifact.Hash
 			rt.mu.Lock()
-			rt.artifacts[c.App] = c.Artifact
+			rt.artifacts[c.Group] = c.Artifact
+			rt.loadedLocked(in, c.Artifact.Hash)
 			rt.mu.Unlock()
 		}
 		var err error
-		rep, err = in.conn.invoke(&c, lim)
+		rep, err = in.conn.invoke(&c, lim, func(id uint32) { rt.sent(r, id) })
 		if err != nil {
 			var ae *ArgumentError
 			return !errors.As(err, &ae), err
@@ -134,9 +140,11 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 	}
 }
 
-// withInstance runs op on an instance of app under the limits: wall time and cancellation kill
-// the instance; so does CPU time beyond lim.CPUTime. op returns whether the instance must be recycled.
-func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limits, op func(*instance) (bool, error)) (string, time.Duration, error) {
+// withInstance runs op on an instance of app (sharing it with calls of artifact hash unless
+// exclusive) under the limits: the watchdog ends a call past its wall time, its CPU time, or
+// its caller (see breach). op returns whether the instance must be recycled.
+func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limits, hash string, exclusive bool,
+	op func(*instance, *running) (bool, error)) (string, time.Duration, error) {
 	t0 := time.Now()
 	if err := rt.acquireSlot(ctx, app, owner); err != nil {
 		return "", time.Since(t0), err
@@ -148,7 +156,7 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 		}
 		rt.mu.Unlock()
 	}()
-	in, err := rt.instanceFor(ctx, app, lim.MemoryMB)
+	in, err := rt.instanceFor(ctx, app, lim.MemoryMB, hash, exclusive)
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, ErrCanceled) && !errors.Is(err, ErrTimeout) {
 			err = fmt.Errorf("%w (%w)", canceled(ctx), err)
@@ -157,72 +165,35 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 	}
 	queued := time.Since(t0)
 
-	var base time.Duration
-	if u, err := rt.drv.InspectTask(in.id); err == nil {
-		base = u.CPU
-	}
-	wctx, cancel := context.WithTimeout(ctx, lim.WallTime)
-	defer cancel()
-	var (
-		mu     sync.Mutex // guards reason
-		reason error
-	)
-	kill := func(why error) {
-		mu.Lock()
-		if reason == nil {
-			reason = why
-		}
-		mu.Unlock()
-		_ = rt.drv.StopTask(context.Background(), in.id)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-wctx.Done():
-				switch {
-				case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-					kill(fmt.Errorf("instance %s: %w", in.id, ErrCanceled))
-				case ctx.Err() != nil:
-					kill(fmt.Errorf("caller deadline: %w", ErrTimeout))
-				default:
-					kill(fmt.Errorf("wall time %v: %w", lim.WallTime, ErrTimeout))
-				}
-				return
-			case <-tick.C:
-				if u, err := rt.drv.InspectTask(in.id); err == nil && u.CPU-base > lim.CPUTime {
-					kill(&LimitError{Limit: "cpu", Message: fmt.Sprintf("used %v of CPU, limit %v", (u.CPU - base).Round(time.Millisecond), lim.CPUTime)})
-					return
-				}
-			}
-		}
-	}()
-	recycle, opErr := op(in)
-	close(done)
-	wg.Wait()
-	mu.Lock()
-	why := reason
-	mu.Unlock()
-	stopWhy := StopBreach // killed above: wall time, caller gone, CPU time
+	r := rt.watch(ctx, in, lim)
+	recycle, opErr := op(in, r)
+	why, killed := rt.unwatch(r)
+	stopWhy := StopBreach // ended by the watchdog: wall time, caller gone, CPU time
 	var agentErr *agentError
+	if why != nil && !killed {
+		opErr = nil // canceled in the agent: the instance lives on until its other calls end
+	}
 	if why == nil && opErr != nil && recycle && !errors.As(opErr, &agentErr) {
 		// the instance died by itself: out of memory, System.exit, crash
+		rt.mu.Lock()
+		if in.renew == "" {
+			in.renew = StopCrash // no new call joins it while we look for the cause
+		}
+		rt.mu.Unlock()
 		why = rt.crashReason(in, opErr)
 		stopWhy = StopCrash
 		if errors.Is(why, ErrLimit) {
 			stopWhy = StopBreach
 		}
+		killed = true
 	}
 	if why != nil {
-		rt.log.Debug("instance retired", "id", in.id, "why", stopWhy, "err", why)
-		rt.retire(in, stopWhy)
+		rt.log.Debug("call ended by a breach", "id", in.id, "why", stopWhy, "err", why)
+		if killed {
+			rt.retire(in, stopWhy) // its other calls, if any, end with it
+		} else {
+			rt.done(in) // marked for renewal by breach: retires once its last call ends
+		}
 		rt.mu.Lock()
 		closed := rt.closed
 		rt.mu.Unlock()
@@ -233,26 +204,22 @@ func (rt *Runtime) withInstance(ctx context.Context, app, owner string, lim Limi
 	}
 	rt.mu.Lock()
 	in.calls++
-	in.lastUse = time.Now()
 	switch {
 	case recycle && opErr != nil:
-		stopWhy = StopCrash // the agent broke the protocol
+		in.state = stateStopping // the agent broke the protocol: stop it now
+		rt.mu.Unlock()
+		rt.retire(in, StopCrash)
+		return in.id, queued, opErr
 	case recycle:
-		stopWhy = StopBreach // the agent reported a limit (memory, output) or an internal error
-	case rt.cfg.MaxCallsPerInstance > 0 && in.calls >= rt.cfg.MaxCallsPerInstance:
-		stopWhy = StopCalls
-	case in.renew != "":
-		stopWhy = in.renew // its replacement is booting or booted
-	default:
-		stopWhy = ""
-		if in.state == stateBusy {
-			rt.setState(in, stateIdle)
+		// the agent reported a limit (memory, output) or an internal error: recycle once its calls end
+		if in.renew == "" {
+			in.renew = StopBreach
 		}
+	case rt.cfg.MaxCallsPerInstance > 0 && in.calls >= rt.cfg.MaxCallsPerInstance && in.renew == "":
+		in.renew = StopCalls
 	}
 	rt.mu.Unlock()
-	if stopWhy != "" {
-		rt.retire(in, stopWhy)
-	}
+	rt.done(in)
 	return in.id, queued, opErr
 }
 

@@ -31,18 +31,21 @@ type Config struct {
 	ImageDir string `json:"image_dir"`
 	// JavaHome is the JDK used to build the image (jlink, javac); default $JAVA_HOME, else the one of `javac` on PATH.
 	JavaHome string `json:"java_home"`
-	// MinWarm is the number of idle instances kept per app once the app has run; default 1 (negative means 0).
+	// MinWarm is the number of idle instances kept per isolation group (Call.Group) once it has run; default 1 (negative means 0).
 	MinWarm int `json:"min_warm"`
-	// Spare is the number of booted instances not yet bound to any app; default 1 (negative means 0).
+	// Spare is the number of booted instances not yet bound to any group; default 1 (negative means 0).
 	Spare int `json:"spare"`
-	// MaxPerApp bounds the instances, and so the concurrent calls, of one app; default the
-	// number of cores, at least 2, at most MaxInstances.
+	// MaxPerApp bounds the instances of one group (and so its concurrent calls, at most
+	// MaxPerApp × InstanceConcurrency); default the number of cores, at least 2, at most MaxInstances.
 	MaxPerApp int `json:"max_per_app"`
+	// InstanceConcurrency is how many calls of its group one instance runs at once (each with its
+	// own output capture and limits); default 4; 1 runs one call at a time.
+	InstanceConcurrency int `json:"instance_concurrency"`
 	// MaxInstances bounds all instances; default half the machine's memory divided by
-	// Limits.MemoryMB, at most max(8, 4 × cores), at least MaxConcurrent.
+	// Limits.MemoryMB, at most max(8, 4 × cores), at least 2.
 	MaxInstances int `json:"max_instances"`
-	// MaxConcurrent bounds calls running at once over all apps; default 2 × cores, at least 4,
-	// at most MaxInstances.
+	// MaxConcurrent bounds calls running at once over all groups; default 4 × cores, at least 4,
+	// at most MaxInstances × InstanceConcurrency.
 	MaxConcurrent int `json:"max_concurrent"`
 	// QueueLen bounds calls waiting for a slot; beyond it calls fail with ErrBusy; one owner
 	// holds at most half of it; default 1024.
@@ -100,6 +103,9 @@ func (c *Config) setDefaults() {
 	if c.Spare < 0 {
 		c.Spare = 0
 	}
+	if c.InstanceConcurrency <= 0 {
+		c.InstanceConcurrency = 4
+	}
 	c.setMachineDefaults(goruntime.NumCPU(), machineMemoryMB())
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 5 * time.Minute
@@ -136,10 +142,10 @@ func (c *Config) setMachineDefaults(cores, memMB int) {
 		if memMB > 0 && c.Limits.MemoryMB > 0 {
 			c.MaxInstances = min(c.MaxInstances, memMB/2/c.Limits.MemoryMB)
 		}
-		c.MaxInstances = max(c.MaxInstances, c.MaxConcurrent, 2)
+		c.MaxInstances = max(c.MaxInstances, 2)
 	}
 	if c.MaxConcurrent == 0 {
-		c.MaxConcurrent = min(max(4, 2*cores), c.MaxInstances)
+		c.MaxConcurrent = min(max(4, 4*cores), c.MaxInstances*c.InstanceConcurrency)
 	}
 	if c.MaxPerApp == 0 {
 		c.MaxPerApp = min(max(2, cores), c.MaxInstances)
@@ -176,8 +182,9 @@ func (c *Config) Validate() error {
 	if c.MaxCallsPerInstance < 0 || c.MaxAge < 0 || c.RecycleMemoryPercent < 0 || c.RecycleMemoryPercent > 100 {
 		errs = append(errs, errors.New("max_calls_per_instance and max_age must not be negative, recycle_memory_percent within 0..100"))
 	}
-	if c.MaxConcurrent > c.MaxInstances {
-		errs = append(errs, fmt.Errorf("max_concurrent %d exceeds max_instances %d", c.MaxConcurrent, c.MaxInstances))
+	if c.MaxConcurrent > c.MaxInstances*c.InstanceConcurrency {
+		errs = append(errs, fmt.Errorf("max_concurrent %d exceeds max_instances %d × instance_concurrency %d",
+			c.MaxConcurrent, c.MaxInstances, c.InstanceConcurrency))
 	}
 	if c.MinWarm > c.MaxPerApp {
 		errs = append(errs, fmt.Errorf("min_warm %d exceeds max_per_app %d", c.MinWarm, c.MaxPerApp))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -42,12 +43,13 @@ func (im *Image) AgentArgv(memMB int) []string {
 	return im.AgentArgvAt(memMB, AgentEndpoints{In: "/proc/self/fd/3", Out: "/proc/self/fd/4"})
 }
 
-// AgentArgvAt is AgentArgv with the agent's channel at ep (see AgentChannel).
+// AgentArgvAt is AgentArgv with the agent's channel at ep (see AgentChannel). The JVM's own
+// output goes to stderr, so it never mixes into a channel on stdout.
 func (im *Image) AgentArgvAt(memMB int, ep AgentEndpoints) []string {
 	heap := memMB * 3 / 5
 	return []string{"/jre/bin/java", "-Xshare:auto", "-XX:SharedArchiveFile=/agent/agent.jsa", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=4",
 		fmt.Sprintf("-Xmx%dm", heap), "-Xss1m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
-		"-XX:-UseContainerSupport", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=" + ep.In, "-Dmamoc.out=" + ep.Out, "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
+		"-XX:-UseContainerSupport", "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr", "-Dmamoc.in=" + ep.In, "-Dmamoc.out=" + ep.Out, "-Djava.io.tmpdir=/tmp", "-Duser.home=/tmp", "-Dfile.encoding=UTF-8",
 		"-cp", "agent/agent.jar", "mamoc.agent.Agent", "/agent/shims.jar"}
 }
 
@@ -202,9 +204,17 @@ func buildInto(ctx context.Context, tmp, jdk string) error {
 	// AppCDS: archive the agent's classes (already verified) on top of the default archive. The class
 	// path is relative (agent/agent.jar, the guest runs in /) so the archive matches inside the sandbox.
 	warm := filepath.Join(tmp, "warmup.bin")
+	// The warm-up runs the invoke path too (a JDK method, no app classes), so its classes are archived.
 	var frames []byte
-	for _, op := range []byte{opPing, opStats, opExit} {
-		frames = append(frames, 0, 0, 0, 1, op)
+	warmCall := request(opInvoke).str("warm").str("java.lang.Integer").str("valueOf").i32(0)
+	if err := warmCall.value([]any{41}); err != nil {
+		return err
+	}
+	warmCall.i64(1 << 10)
+	for i, w := range []*wbuf{request(opPing), request(opStats), request(opLoad).str("warm").i32(0), warmCall, request(opExit)} {
+		binary.BigEndian.PutUint32(w.b[0:4], uint32(len(w.b)-4))
+		binary.BigEndian.PutUint32(w.b[5:9], uint32(i+1))
+		frames = append(frames, w.b...)
 	}
 	if err := os.WriteFile(warm, frames, 0o644); err != nil {
 		return err

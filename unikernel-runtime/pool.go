@@ -15,7 +15,7 @@ type instanceState int
 const (
 	stateBooting  instanceState = iota // started, the agent has not answered yet
 	stateIdle                          // answering, no call
-	stateBusy                          // running a call (or handed to one)
+	stateBusy                          // running calls (or handed to one)
 	stateStopping                      // being stopped; never handed out again
 )
 
@@ -50,21 +50,28 @@ const (
 
 // instance is one booted guest. Runtime.mu guards its mutable fields.
 type instance struct {
-	id      string
-	app     string // "" while spare
-	memMB   int
-	state   instanceState
-	handle  *TaskHandle // nil while booting
-	conn    *agentConn  // set once started
-	loaded  string      // artifact hash
-	calls   int
-	renew   StopReason // set: retire once idle; a replacement is booting
-	started time.Time
-	lastUse time.Time
-	stderr  *tailBuffer // the instance's own stderr (JVM and sandbox messages)
+	id     string
+	app    string // "" while spare
+	memMB  int
+	state  instanceState
+	handle *TaskHandle // nil while booting
+	conn   *agentConn  // set once started
+	loaded string      // artifact hash
+	calls  int
+	renew  StopReason // set: retire once idle; a replacement is booting
+	// inflight counts the calls on the instance (at most Config.InstanceConcurrency, all of the
+	// loaded artifact); exclusive means one operation (a compile, a load) has it alone.
+	inflight  int
+	exclusive bool
+	cpuSample time.Duration // CPU used, as last inspected at cpuAt
+	cpuAt     time.Time
+	started   time.Time
+	lastUse   time.Time
+	stderr    *tailBuffer // the instance's own stderr (JVM and sandbox messages)
 }
 
-// setState changes in's state, records it and wakes calls waiting for an instance; rt.mu must be held.
+// setState changes in's state, records it (the store writer coalesces) and wakes calls waiting
+// for an instance; rt.mu must be held.
 func (rt *Runtime) setState(in *instance, s instanceState) {
 	in.state = s
 	rt.recordLocked(in)
@@ -232,14 +239,18 @@ func (rt *Runtime) background(f func()) bool {
 // artifact into it and leaves it idle; then runs after that, if not nil.
 func (rt *Runtime) bootAsync(app string, memMB int, then func()) {
 	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.bootAsyncLocked(app, memMB, then)
+}
+
+// bootAsyncLocked is bootAsync with rt.mu held.
+func (rt *Runtime) bootAsyncLocked(app string, memMB int, then func()) {
 	if rt.closed {
-		rt.mu.Unlock()
 		return
 	}
 	rt.booting++
 	rt.bootingBy[app]++
 	rt.wg.Add(1) // under mu, before Close can start waiting
-	rt.mu.Unlock()
 	go func() {
 		defer rt.wg.Done()
 		in, err := rt.boot(rt.ctx, app, memMB)
@@ -274,7 +285,9 @@ func (rt *Runtime) preload(in *instance) {
 		rt.log.Debug("preload", "id", in.id, "err", err)
 		return
 	}
+	rt.mu.Lock()
 	in.loaded = art.Hash
+	rt.mu.Unlock()
 }
 
 func newID() string {
@@ -296,7 +309,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	rt.insts[in.id] = in
 	rt.recordLocked(in)
 	rt.mu.Unlock()
-	tc := TaskConfig{ID: in.id, App: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
+	tc := TaskConfig{ID: in.id, Group: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
 		PidsMax: 192, CPUTime: rt.lifetimeCPU(), TmpMB: 64,
 		Stderr: in.stderr, CPUs: rt.cfg.InstanceCPUs}
 	h, err := rt.drv.StartTask(ctx, tc)
@@ -319,7 +332,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	}
 	if err != nil {
 		_ = rt.drv.StopTask(context.Background(), in.id)
-		_ = h.Conn.Close()
+		conn.close()
 		if !pinged {
 			<-done
 		}
@@ -337,7 +350,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	rt.mu.Unlock()
 	if closed { // Close ran while this instance booted: do not leave it running
 		_ = rt.drv.StopTask(context.Background(), in.id)
-		_ = h.Conn.Close()
+		conn.close()
 		rt.forget(in)
 		return nil, ErrClosed
 	}
@@ -375,7 +388,7 @@ func (rt *Runtime) stop(in *instance, why StopReason) {
 		rt.log.Warn("stop instance", "id", in.id, "err", err)
 	}
 	if conn != nil {
-		_ = conn.rw.Close()
+		conn.close()
 	}
 	rt.forget(in)
 	rt.log.Debug("instance stopped", "id", in.id, "app", in.app, "why", why)
@@ -406,10 +419,13 @@ func (rt *Runtime) retire(in *instance, why StopReason) {
 	}
 }
 
-// instanceFor returns a busy instance bound to app with memMB, reusing an idle one, a spare,
-// or booting one (evicting an idle instance of another app when at MaxInstances). When every
-// instance is busy or booting it waits until one turns idle or goes away.
-func (rt *Runtime) instanceFor(ctx context.Context, app string, memMB int) (*instance, error) {
+// instanceFor returns an instance bound to app with memMB for one more call, counted in its
+// inflight. A call shares an instance with other calls of the same artifact (hash) up to
+// Config.InstanceConcurrency; an exclusive call (a compile) and a call that must load its artifact
+// have the instance alone until done (or loaded). Without room it takes a spare, boots one (on the
+// path only for the app's first instance: otherwise in the background, taking whichever instance
+// has room first), or evicts an idle instance of another app at MaxInstances, and else waits.
+func (rt *Runtime) instanceFor(ctx context.Context, app string, memMB int, hash string, exclusive bool) (*instance, error) {
 	for {
 		rt.mu.Lock()
 		if rt.closed {
@@ -417,53 +433,126 @@ func (rt *Runtime) instanceFor(ctx context.Context, app string, memMB int) (*ins
 			return nil, ErrClosed
 		}
 		var best, spare, victim *instance
+		mine := rt.bootingBy[app]
 		for _, in := range rt.insts {
-			if in.state != stateIdle {
+			if in.app == app && in.state != stateStopping {
+				mine++
+			}
+			if in.state != stateIdle && in.state != stateBusy {
 				continue
 			}
 			switch {
 			case in.app == app && in.memMB == memMB:
-				if best == nil || in.lastUse.After(best.lastUse) {
+				if in.renew != "" || in.exclusive || in.inflight >= rt.cfg.InstanceConcurrency ||
+					(in.inflight > 0 && (exclusive || in.loaded != hash)) {
+					continue
+				}
+				// the least loaded; among equals the one with the artifact, then the most recently used
+				if best == nil || in.inflight < best.inflight ||
+					(in.inflight == best.inflight && (in.loaded == hash && best.loaded != hash ||
+						(in.loaded == best.loaded && in.lastUse.After(best.lastUse)))) {
 					best = in
 				}
-			case in.app == "" && in.memMB == memMB:
+			case in.state == stateIdle && in.app == "" && in.memMB == memMB:
 				spare = in
-			default:
+			case in.state == stateIdle:
 				if victim == nil || in.lastUse.Before(victim.lastUse) {
 					victim = in
 				}
 			}
+		}
+		if best != nil && best.inflight > 0 && mine < rt.cfg.MaxPerApp && rt.bootingBy[app] == 0 &&
+			len(rt.insts)+rt.booting < rt.cfg.MaxInstances {
+			// calls overlap: grow the app by one instance in the background, its artifact loaded
+			rt.bootAsyncLocked(app, memMB, nil)
 		}
 		if best == nil && spare != nil {
 			best = spare
 			best.app = app
 		}
 		if best != nil {
-			rt.setState(best, stateBusy)
+			rt.take(best, hash, exclusive)
 			rt.mu.Unlock()
 			if spare == best {
 				rt.background(rt.refill)
 			}
 			return best, nil
 		}
-		full := len(rt.insts) >= rt.cfg.MaxInstances
+		full := len(rt.insts)+rt.booting >= rt.cfg.MaxInstances
+		bootNow := !full && mine == 0
+		if !full && mine > 0 && mine < rt.cfg.MaxPerApp && rt.bootingBy[app] == 0 {
+			rt.bootAsyncLocked(app, memMB, nil)
+		}
 		if full && victim != nil {
 			rt.setState(victim, stateStopping)
 		}
 		changed := rt.changed
 		rt.mu.Unlock()
-		if !full {
-			return rt.boot(ctx, app, memMB)
+		if bootNow {
+			in, err := rt.boot(ctx, app, memMB)
+			if err != nil {
+				return nil, err
+			}
+			rt.mu.Lock()
+			rt.take(in, hash, exclusive)
+			rt.mu.Unlock()
+			return in, nil
 		}
-		if victim != nil {
+		if full && victim != nil {
 			rt.stop(victim, StopEvict)
 			continue
 		}
-		// every instance is busy, booting or stopping; slots bound the running calls
+		// every instance of the app is at capacity, booting or stopping; slots bound the calls
 		select {
 		case <-ctx.Done():
 			return nil, canceled(ctx)
 		case <-changed:
 		}
 	}
+}
+
+// take counts one more call on in; a call that must load hash, or wants in alone, holds it
+// exclusively until loaded (or done); rt.mu must be held.
+func (rt *Runtime) take(in *instance, hash string, exclusive bool) {
+	in.inflight++
+	if exclusive || in.loaded != hash {
+		in.exclusive = true
+	}
+	if in.state != stateBusy {
+		rt.setState(in, stateBusy)
+	}
+}
+
+// loadedLocked marks in as holding hash and open to sharing again; rt.mu must be held.
+func (rt *Runtime) loadedLocked(in *instance, hash string) {
+	in.loaded = hash
+	in.exclusive = false
+	rt.notifyLocked()
+}
+
+// done ends one call on in: when it was the last one the instance turns idle, or retires when
+// marked for renewal; otherwise its freed room wakes waiting calls.
+func (rt *Runtime) done(in *instance) {
+	rt.mu.Lock()
+	in.inflight--
+	in.exclusive = false
+	in.lastUse = time.Now()
+	if in.state != stateBusy { // stopped meanwhile (Close, a crash of another call)
+		rt.mu.Unlock()
+		return
+	}
+	if in.inflight > 0 {
+		rt.notifyLocked()
+		rt.mu.Unlock()
+		return
+	}
+	why := in.renew
+	if why == "" {
+		rt.setState(in, stateIdle)
+		rt.mu.Unlock()
+		return
+	}
+	in.state = stateStopping
+	rt.mu.Unlock()
+	rt.retire(in, why)
 }

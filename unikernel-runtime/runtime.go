@@ -11,7 +11,7 @@ import (
 type Stats struct {
 	Running   int   // calls running (in flight)
 	Queued    int   // calls waiting for a slot
-	Warm      int   // idle instances bound to an app
+	Warm      int   // idle instances bound to a group
 	Spare     int   // idle instances not yet bound
 	Booting   int   // instances starting
 	Busy      int   // instances running a call
@@ -45,7 +45,9 @@ type Runtime struct {
 	bootingBy map[string]int // booting instances per app
 	booted    int64
 	stopped   map[StopReason]int64
-	artifacts map[string]Artifact // latest artifact per app, preloaded into fresh instances
+	artifacts map[string]Artifact   // latest artifact per app, preloaded into fresh instances
+	calls     map[*running]struct{} // calls in flight, for the CPU watchdog
+	cpuKick   chan struct{}         // wakes the CPU watchdog when calls start
 }
 
 // New builds (or reuses) the base image, fingerprints the driver and starts the pool.
@@ -77,7 +79,8 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{cfg: cfg, log: cfg.Logger.With("component", "unikernel", "driver", cfg.Driver), drv: drv,
 		ctx: ctx, cancel: cancel, insts: map[string]*instance{}, slots: newSlots(), changed: make(chan struct{}),
-		bootingBy: map[string]int{}, stopped: map[StopReason]int64{}, artifacts: map[string]Artifact{}}
+		bootingBy: map[string]int{}, stopped: map[StopReason]int64{}, artifacts: map[string]Artifact{},
+		calls: map[*running]struct{}{}, cpuKick: make(chan struct{}, 1)}
 	fps, err := drv.Fingerprint(ctx)
 	if err != nil {
 		cancel()
@@ -104,7 +107,8 @@ func NewWithDriver(cfg Config, drv Driver, store InstanceStore) (*Runtime, error
 	if store != nil {
 		rt.sw = newStoreWriter(store, rt.log)
 	}
-	rt.wg.Add(2)
+	rt.wg.Add(3)
+	go rt.cpuWatch()
 	go func() {
 		defer rt.wg.Done()
 		for fp := range fps {

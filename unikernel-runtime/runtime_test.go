@@ -18,7 +18,7 @@ func TestConfigValidate(t *testing.T) {
 		ok   bool
 	}{
 		{"defaults", unikernel.Config{}, true},
-		{"concurrency above instances", unikernel.Config{MaxConcurrent: 9, MaxInstances: 8}, false},
+		{"concurrency above instances", unikernel.Config{MaxConcurrent: 33, MaxInstances: 8, InstanceConcurrency: 4}, false},
 		{"min warm above per app", unikernel.Config{MinWarm: 3, MaxPerApp: 2}, false},
 		{"limits above max", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 2048}}, false},
 		{"tiny memory", unikernel.Config{Limits: unikernel.Limits{MemoryMB: 16}}, false},
@@ -85,7 +85,7 @@ func TestBusyQueue(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "busy")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sleep := unikernel.Call{App: "busy", Artifact: art, Class: "demo.Sleep", Args: []any{1500.0}}
+	sleep := unikernel.Call{Group: "busy", Artifact: art, Class: "demo.Sleep", Args: []any{1500.0}}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {
@@ -110,7 +110,7 @@ func TestBusyQueue(t *testing.T) {
 		t.Errorf("Invoke on a full queue = %v after %v, want ErrBusy at once", err, time.Since(t0))
 	}
 	// another app is limited by the global slot too
-	_, err = rt.Invoke(ctx, unikernel.Call{App: "other", Artifact: art, Class: "demo.Queens", Args: []any{4.0}})
+	_, err = rt.Invoke(ctx, unikernel.Call{Group: "other", Artifact: art, Class: "demo.Queens", Args: []any{4.0}})
 	if !errors.Is(err, unikernel.ErrBusy) {
 		t.Errorf("Invoke(other app) on a full queue = %v, want ErrBusy", err)
 	}
@@ -127,7 +127,7 @@ func TestBusyQueue(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	store := &unikerneltest.Store{}
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
-		MinWarm: 1, MaxPerApp: 2, IdleTimeout: 300 * time.Millisecond}, store)
+		MinWarm: 1, MaxPerApp: 2, InstanceConcurrency: 1, IdleTimeout: 300 * time.Millisecond}, store)
 	art := unikerneltest.Compile(t, rt, "idle")
 	var wg sync.WaitGroup
 	ids := make([]string, 2)
@@ -135,7 +135,7 @@ func TestIdleTimeout(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := rt.Invoke(context.Background(), unikernel.Call{App: "idle", Artifact: art, Class: "demo.Sleep", Args: []any{700.0}})
+			res, err := rt.Invoke(context.Background(), unikernel.Call{Group: "idle", Artifact: art, Class: "demo.Sleep", Args: []any{700.0}})
 			if err != nil {
 				t.Errorf("Invoke = %v", err)
 			}
@@ -170,7 +170,7 @@ func TestStoreFlushedOnClose(t *testing.T) {
 	store := &unikerneltest.Store{}
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true}, store)
 	art := unikerneltest.Compile(t, rt, "s")
-	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "s", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); err != nil {
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{Group: "s", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.Close(); err != nil {
@@ -187,7 +187,7 @@ func TestEviction(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "a")
 	seen := map[string]string{}
 	for _, app := range []string{"a", "b", "c", "c", "a"} {
-		res, err := rt.Invoke(context.Background(), unikernel.Call{App: app, Artifact: art, Class: "demo.Queens", Args: []any{5.0}})
+		res, err := rt.Invoke(context.Background(), unikernel.Call{Group: app, Artifact: art, Class: "demo.Queens", Args: []any{5.0}})
 		if err != nil || res.Output != "10" {
 			t.Fatalf("Invoke(%s) = %q, %v", app, res.Output, err)
 		}
@@ -211,7 +211,7 @@ func TestMemoryLimitPicksInstance(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "m")
 	ids := map[int]string{}
 	for _, mb := range []int{0, 128, 0, 128} {
-		res, err := rt.Invoke(context.Background(), unikernel.Call{App: "m", Artifact: art, Class: "demo.Queens", Args: []any{4.0},
+		res, err := rt.Invoke(context.Background(), unikernel.Call{Group: "m", Artifact: art, Class: "demo.Queens", Args: []any{4.0},
 			Limits: unikernel.Limits{MemoryMB: mb}})
 		if err != nil {
 			t.Fatal(err)
@@ -233,7 +233,7 @@ func TestCloseDuringCall(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "c")
 	errc := make(chan error, 1)
 	go func() {
-		_, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Sleep", Args: []any{30000.0}})
+		_, err := rt.Invoke(context.Background(), unikernel.Call{Group: "c", Artifact: art, Class: "demo.Sleep", Args: []any{30000.0}})
 		errc <- err
 	}()
 	for deadline := time.Now().Add(10 * time.Second); rt.Stats().Running == 0 && time.Now().Before(deadline); {
@@ -257,7 +257,62 @@ func TestCloseDuringCall(t *testing.T) {
 	if recs := store.Snapshot(); len(recs) != 0 {
 		t.Errorf("store after Close = %v, want empty", recs)
 	}
-	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{Group: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
 		t.Errorf("Invoke after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestSharedInstance runs four calls of one app at once in one instance (MaxPerApp 1): a call
+// past its wall time is canceled in the agent while the others finish with their own output.
+func TestSharedInstance(t *testing.T) {
+	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
+		MinWarm: 1, MaxPerApp: 1, InstanceConcurrency: 4}, nil)
+	art := unikerneltest.Compile(t, rt, "shared")
+	ctx := context.Background()
+	if _, err := rt.Invoke(ctx, unikernel.Call{Group: "shared", Artifact: art, Class: "demo.Void", Args: []any{1}}); err != nil {
+		t.Fatal(err)
+	}
+	calls := []struct {
+		name       string
+		call       unikernel.Call
+		wantErr    error
+		wantStdout string
+	}{
+		{"sleep", unikernel.Call{Class: "demo.Sleep", Args: []any{800}}, nil, ""},
+		{"loop past its wall time", unikernel.Call{Class: "demo.Loop", Limits: unikernel.Limits{WallTime: 300 * time.Millisecond}}, unikernel.ErrTimeout, ""},
+		{"print", unikernel.Call{Class: "demo.Void", Args: []any{2}}, nil, "ran\n"},
+		{"sleep again", unikernel.Call{Class: "demo.Sleep", Args: []any{600}}, nil, ""},
+	}
+	results := make([]unikernel.Result, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, tc := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := tc.call
+			c.Group, c.Artifact = "shared", art
+			results[i], errs[i] = rt.Invoke(ctx, c)
+		}()
+	}
+	wg.Wait()
+	for i, tc := range calls {
+		if !errors.Is(errs[i], tc.wantErr) || (tc.wantErr == nil && errs[i] != nil) {
+			t.Errorf("%s: Invoke = %v, want %v", tc.name, errs[i], tc.wantErr)
+		}
+		if results[i].Stdout != tc.wantStdout {
+			t.Errorf("%s: Stdout = %q, want %q", tc.name, results[i].Stdout, tc.wantStdout)
+		}
+		if results[i].Instance != results[0].Instance {
+			t.Errorf("%s ran in %s, want the one instance %s", tc.name, results[i].Instance, results[0].Instance)
+		}
+	}
+	// the instance that hosted the canceled call is renewed once its other calls ended
+	deadline := time.Now().Add(10 * time.Second)
+	for rt.Stats().Stopped[unikernel.StopBreach] == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := rt.Stats(); s.Stopped[unikernel.StopBreach] != 1 {
+		t.Errorf("Stats().Stopped = %v, want one breach", s.Stopped)
 	}
 }

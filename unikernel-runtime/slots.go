@@ -6,11 +6,12 @@ import (
 	"fmt"
 )
 
-// The slot queue admits calls: at most Config.MaxConcurrent run at once, at most Config.MaxPerApp
-// of one app, and at most Config.QueueLen wait. A call that can run now never waits behind calls
+// The slot queue admits calls: at most Config.MaxConcurrent run at once, at most
+// Config.MaxPerApp × Config.InstanceConcurrency of one app, and at most Config.QueueLen wait. A call that can run now never waits behind calls
 // that wait for their own app's slots (no head-of-line blocking). When a slot frees, it goes to the
-// waiting call whose owner runs the fewest calls (then the oldest), and one owner holds at most
-// half the queue, so one phone cannot starve the others.
+// waiting call whose owner runs the fewest calls, among equals the owner served longest ago (round
+// robin), then the oldest call; one owner holds at most half the queue. So one phone cannot
+// starve the others.
 
 // waiter is one call waiting for a slot; ready is closed when the slot is granted (or at Close).
 type waiter struct {
@@ -21,14 +22,16 @@ type waiter struct {
 // slots is the bookkeeping of the slot queue; Runtime.mu guards it.
 type slots struct {
 	running  int
-	perApp   map[string]int // running calls per app
-	perOwner map[string]int // running calls per owner
-	queued   map[string]int // waiting calls per owner
-	waiters  []*waiter      // in arrival order
+	perApp   map[string]int    // running calls per app
+	perOwner map[string]int    // running calls per owner
+	queued   map[string]int    // waiting calls per owner
+	served   map[string]uint64 // grant number of each active owner's last grant
+	grants   uint64
+	waiters  []*waiter // in arrival order
 }
 
 func newSlots() slots {
-	return slots{perApp: map[string]int{}, perOwner: map[string]int{}, queued: map[string]int{}}
+	return slots{perApp: map[string]int{}, perOwner: map[string]int{}, queued: map[string]int{}, served: map[string]uint64{}}
 }
 
 // acquireSlot takes a global and per-app slot for a call of app by owner, waiting in the bounded queue.
@@ -86,13 +89,15 @@ func canceled(ctx context.Context) error {
 
 // canRun reports whether a call of app may take a slot now; rt.mu must be held.
 func (rt *Runtime) canRun(app string) bool {
-	return rt.slots.running < rt.cfg.MaxConcurrent && rt.slots.perApp[app] < rt.cfg.MaxPerApp
+	return rt.slots.running < rt.cfg.MaxConcurrent && rt.slots.perApp[app] < rt.cfg.MaxPerApp*rt.cfg.InstanceConcurrency
 }
 
 func (s *slots) take(app, owner string) {
 	s.running++
 	s.perApp[app]++
 	s.perOwner[owner]++
+	s.grants++
+	s.served[owner] = s.grants
 }
 
 // remove drops w from the queue and reports whether it was still waiting.
@@ -110,6 +115,9 @@ func (s *slots) remove(w *waiter) bool {
 func (s *slots) unqueue(owner string) {
 	if s.queued[owner]--; s.queued[owner] <= 0 {
 		delete(s.queued, owner)
+		if s.perOwner[owner] == 0 {
+			delete(s.served, owner)
+		}
 	}
 }
 
@@ -122,15 +130,24 @@ func (rt *Runtime) release(app, owner string) {
 	}
 	if s.perOwner[owner]--; s.perOwner[owner] <= 0 {
 		delete(s.perOwner, owner)
+		if s.queued[owner] == 0 {
+			delete(s.served, owner) // inactive: forget it
+		}
 	}
 	for {
-		// the runnable waiter whose owner runs the fewest calls; the oldest among equals
+		// the runnable waiter whose owner runs the fewest calls, then was served longest ago,
+		// then the oldest
 		best := -1
 		for i, w := range s.waiters {
 			if !rt.canRun(w.app) {
 				continue
 			}
-			if best < 0 || s.perOwner[w.owner] < s.perOwner[s.waiters[best].owner] {
+			if best < 0 {
+				best = i
+				continue
+			}
+			b := s.waiters[best]
+			if r, rb := s.perOwner[w.owner], s.perOwner[b.owner]; r < rb || (r == rb && s.served[w.owner] < s.served[b.owner]) {
 				best = i
 			}
 		}
@@ -152,4 +169,5 @@ func (rt *Runtime) closeSlots() {
 	}
 	rt.slots.waiters = nil
 	clear(rt.slots.queued)
+	clear(rt.slots.served)
 }

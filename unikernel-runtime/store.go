@@ -10,7 +10,7 @@ import (
 // InstanceRecord is the status of one instance as kept in an InstanceStore.
 type InstanceRecord struct {
 	ID        string
-	App       string // "" while spare
+	Group     string // the isolation group (Call.Group), "" while spare
 	Driver    string
 	State     string // booting, idle, busy, stopping
 	Calls     int
@@ -32,7 +32,7 @@ func (rt *Runtime) recordLocked(in *instance) {
 	if rt.sw == nil || rt.insts[in.id] != in {
 		return // no store, or already forgotten: never resurrect its record
 	}
-	rec := InstanceRecord{ID: in.id, App: in.app, Driver: rt.cfg.Driver, State: in.state.String(), Calls: in.calls,
+	rec := InstanceRecord{ID: in.id, Group: in.app, Driver: rt.cfg.Driver, State: in.state.String(), Calls: in.calls,
 		MemoryMB: in.memMB, StartedAt: in.started, UpdatedAt: time.Now()}
 	rt.sw.enqueue(in.id, &rec)
 }
@@ -46,6 +46,9 @@ func (rt *Runtime) record(in *instance) {
 	defer rt.mu.Unlock()
 	rt.recordLocked(in)
 }
+
+// storeInterval is the longest an instance record waits for the store.
+const storeInterval = 200 * time.Millisecond
 
 // storeWriter applies instance records to the InstanceStore from one goroutine, coalescing
 // updates per instance, so calls never wait for the repository.
@@ -86,11 +89,17 @@ func (sw *storeWriter) loop() {
 	for {
 		select {
 		case <-sw.kick:
-			sw.flush()
 		case <-sw.done:
 			sw.flush()
 			return
 		}
+		// Batch: an instance's state changes with every call; the store sees the latest at most
+		// every storeInterval.
+		select {
+		case <-time.After(storeInterval):
+		case <-sw.done:
+		}
+		sw.flush()
 	}
 }
 

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
+	"sync"
 )
 
 // Agent protocol opcodes; they match mamoc.agent.Agent.
@@ -18,6 +18,7 @@ const (
 	opProgress = 5
 	opExit     = 6
 	opStats    = 7
+	opCancel   = 8
 	opError    = 9
 )
 
@@ -35,7 +36,24 @@ const (
 // maxFrame bounds one frame from the guest (class files, large results).
 const maxFrame = 256 << 20
 
+// wbuf builds one frame: [u32 length][u8 op][u32 id][body]. Buffers are pooled.
 type wbuf struct{ b []byte }
+
+var wbufs = sync.Pool{New: func() any { return &wbuf{b: make([]byte, 0, 512)} }}
+
+// request starts a frame of op; send fills in its length and id.
+func request(op byte) *wbuf {
+	w := wbufs.Get().(*wbuf)
+	w.b = append(w.b[:0], 0, 0, 0, 0, op, 0, 0, 0, 0)
+	return w
+}
+
+// free returns w to the pool; large buffers are dropped.
+func (w *wbuf) free() {
+	if cap(w.b) <= 64<<10 {
+		wbufs.Put(w)
+	}
+}
 
 func (w *wbuf) u8(v byte) *wbuf { w.b = append(w.b, v); return w }
 func (w *wbuf) boolean(v bool) *wbuf {
@@ -171,28 +189,3 @@ func (r *rbuf) bytes() []byte {
 	return v
 }
 func (r *rbuf) str() string { return string(r.bytes()) }
-
-func writeFrame(w io.Writer, body []byte) error {
-	var hdr [4]byte
-	binary.BigEndian.PutUint32(hdr[:], uint32(len(body)))
-	if _, err := w.Write(append(hdr[:], body...)); err != nil {
-		return err
-	}
-	return nil
-}
-
-func readFrame(r io.Reader) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
-	}
-	n := binary.BigEndian.Uint32(hdr[:])
-	if n > maxFrame {
-		return nil, fmt.Errorf("frame of %d bytes: %w", n, ErrProtocol)
-	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}

@@ -83,4 +83,7 @@ const (
 	ErrInternal = "mamoc.error.internal"
 	// ErrCanceled is WAMP's: the call was cancelled and its task killed.
 	ErrCanceled = string(wamp.ErrCanceled)
+	// ErrPayloadSizeExceeded answers a CALL (or a RESULT the caller's transport cannot carry)
+	// whose message exceeds the transport's size limit, as autobahn and Crossbar name it.
+	ErrPayloadSizeExceeded = "wamp.error.payload_size_exceeded"
 )

@@ -60,7 +60,7 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
 		QueuedAt: time.Now(),
 	}
-	call := unikernel.Call{App: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
+	call := unikernel.Call{Group: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
 		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress, Instance: t.Instance(), CtorArgs: ctor}
 	if req.Timeout > 0 {
 		call.Limits.WallTime = req.Timeout

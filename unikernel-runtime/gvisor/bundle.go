@@ -68,6 +68,10 @@ func (d *Driver) bundleSpec(cfg unikernel.TaskConfig) *specs.Spec {
 		cpu = 1 << 30
 	}
 	uid := uint32(d.cfg.GuestUID)
+	rootfs, err := filepath.Abs(cfg.RootFS) // a relative root would be taken from the bundle
+	if err != nil {
+		rootfs = cfg.RootFS
+	}
 	res := &specs.LinuxResources{}
 	if cfg.MemoryMB > 0 {
 		limit, swappiness := int64(cfg.MemoryMB)<<20, uint64(0)
@@ -98,7 +102,7 @@ func (d *Driver) bundleSpec(cfg unikernel.TaskConfig) *specs.Spec {
 				{Type: "RLIMIT_NPROC", Hard: uint64(max(cfg.PidsMax, 0)), Soft: uint64(max(cfg.PidsMax, 0))},
 			},
 		},
-		Root:     &specs.Root{Path: cfg.RootFS, Readonly: true},
+		Root:     &specs.Root{Path: rootfs, Readonly: true},
 		Hostname: "mamoc",
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},

@@ -19,8 +19,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// requireRunsc skips the test on hosts without runsc or root (.ci/deps/gvisor.sh installs runsc).
-func requireRunsc(t *testing.T) {
+// requireRunsc skips the test on hosts without runsc or root (.ci/deps/gvisor.sh installs runsc),
+// or where runsc cannot boot a sandbox at all (the driver's fingerprint says why).
+func requireRunsc(t *testing.T, d *gvisor.Driver) {
 	t.Helper()
 	if _, err := exec.LookPath("runsc"); err != nil {
 		t.Skip("runsc not installed (see .ci/deps/gvisor.sh)")
@@ -28,14 +29,23 @@ func requireRunsc(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the gvisor driver needs root")
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fps, err := d.Fingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := <-fps; fp.Health == unikernel.HealthUndetected {
+		t.Skipf("runsc cannot run here: %s", fp.Description)
+	}
 }
 
 func newDriver(t *testing.T) unikernel.Driver {
-	requireRunsc(t)
 	d, err := gvisor.New(gvisor.Config{Logger: unikerneltest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	requireRunsc(t, d)
 	t.Cleanup(func() { _ = d.Close() })
 	return d
 }
@@ -64,7 +74,8 @@ func TestFingerprintWithoutRunsc(t *testing.T) {
 		t.Errorf("Fingerprint() = %+v, want undetected with how to install runsc", fp)
 	}
 	cancel()
-	for range fps { // the refresher stops with ctx
+	if _, open := <-fps; open { // the refresher stops with ctx and closes the channel
+		t.Errorf("Fingerprint channel still open after cancel")
 	}
 }
 

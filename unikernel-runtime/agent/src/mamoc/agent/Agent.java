@@ -6,21 +6,46 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
-import java.util.function.Consumer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Agent is the DynamicLinker of a mamoc instance: it serves the framed protocol on stdin/stdout. */
+/**
+ * Agent is the DynamicLinker of a mamoc instance: it serves the framed protocol on its channel.
+ * Every frame is [u32 length][u8 op][u32 id][body]; a reply carries its request's id. Invokes run
+ * at once on their own threads (several calls of the loaded app in one instance); the other
+ * requests are answered in order on the reading thread.
+ */
 public final class Agent {
-    static final int OP_PING = 1, OP_COMPILE = 2, OP_LOAD = 3, OP_INVOKE = 4, OP_PROGRESS = 5, OP_EXIT = 6, OP_STATS = 7, OP_ERROR = 9;
+    static final int OP_PING = 1, OP_COMPILE = 2, OP_LOAD = 3, OP_INVOKE = 4, OP_PROGRESS = 5, OP_EXIT = 6, OP_STATS = 7,
+            OP_CANCEL = 8, OP_ERROR = 9;
     static final int ST_OK = 0, ST_TASK = 1, ST_ARG = 2, ST_LIMIT = 3, ST_INTERNAL = 4;
 
     private final DataInputStream in;
-    private final DataOutputStream out;
-    private final Capture capture = new Capture();
-    private ClassLoader shims;
-    private ClassLoader app;
-    private String appHash = "";
-    private int calls;
+    private final DataOutputStream out; // guarded by this
+    private ClassLoader shims; // set once by the reading thread before any invoke
+    private volatile ClassLoader app;
+    private volatile String appHash = "";
+    private final AtomicLong calls = new AtomicLong();
     private final String shimsPath;
+    /** Running calls by id, for OP_CANCEL. */
+    private final Map<Integer, Running> running = new ConcurrentHashMap<>();
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mamoc-call");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Running is one call on its thread; done is set, under its lock, once its reply is decided. */
+    static final class Running {
+        final Thread thread;
+        boolean done;
+
+        Running(Thread thread) {
+            this.thread = thread;
+        }
+    }
 
     Agent(InputStream in, OutputStream out, String shimsPath) {
         this.in = new DataInputStream(new BufferedInputStream(in, 1 << 16));
@@ -37,8 +62,8 @@ public final class Agent {
         OutputStream rout = pout.isEmpty() ? new FileOutputStream(FileDescriptor.out) : new FileOutputStream(pout);
         Agent a = new Agent(rin, rout, shims);
         System.setIn(new ByteArrayInputStream(new byte[0]));
-        System.setOut(new PrintStream(a.capture.out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(a.capture.err, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(Capture.OUT, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(Capture.ERR, true, StandardCharsets.UTF_8));
         a.serve();
         System.exit(0);
     }
@@ -47,6 +72,12 @@ public final class Agent {
         if (shims == null) {
             File f = new File(shimsPath);
             shims = new URLClassLoader("shims", new URL[] {f.toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+            try {
+                Class<?> p = Class.forName("mamoc.Progress", true, shims);
+                p.getField("sink").set(null, Capture.PROGRESS);
+            } catch (Exception e) {
+                // no progress shim: tasks simply cannot report progress
+            }
         }
         return shims;
     }
@@ -63,19 +94,40 @@ public final class Agent {
             in.readFully(buf);
             Wire.Reader r = new Wire.Reader(buf);
             int op = r.u8();
+            int id = r.i32();
             try {
                 switch (op) {
-                    case OP_PING: send(new Wire.Writer().u8(OP_PING)); break;
-                    case OP_STATS: stats(); break;
-                    case OP_COMPILE: compile(r); break;
-                    case OP_LOAD: load(r); break;
-                    case OP_INVOKE: invoke(r); break;
-                    case OP_EXIT: send(new Wire.Writer().u8(OP_EXIT)); return;
-                    default: error("unknown op " + op);
+                    case OP_PING: send(reply(OP_PING, id)); break;
+                    case OP_STATS: stats(id); break;
+                    case OP_COMPILE: compile(id, r); break;
+                    case OP_LOAD: load(id, r); break;
+                    case OP_INVOKE: {
+                        Request req = new Request(id, r);
+                        shims();
+                        pool.execute(() -> invoke(req));
+                        break;
+                    }
+                    case OP_CANCEL: cancel(id); break;
+                    case OP_EXIT: send(reply(OP_EXIT, id)); return;
+                    default: error(id, "unknown op " + op);
                 }
             } catch (Throwable t) {
-                error(describe(t));
+                error(id, describe(t));
             }
+        }
+    }
+
+    static Wire.Writer reply(int op, int id) {
+        return new Wire.Writer().u8(op).i32(id);
+    }
+
+    /** cancel stops call id's thread; the host recycles this instance once its other calls end. */
+    @SuppressWarnings({"deprecation", "removal"})
+    void cancel(int id) {
+        Running run = running.get(id);
+        if (run == null) return;
+        synchronized (run) {
+            if (!run.done) run.thread.stop();
         }
     }
 
@@ -97,22 +149,22 @@ public final class Agent {
         out.flush();
     }
 
-    void error(String msg) throws IOException {
-        send(new Wire.Writer().u8(OP_ERROR).str(msg));
+    void error(int id, String msg) throws IOException {
+        send(reply(OP_ERROR, id).str(msg));
     }
 
-    void stats() throws IOException {
+    void stats(int id) throws IOException {
         Runtime rt = Runtime.getRuntime();
-        send(new Wire.Writer().u8(OP_STATS).i64(rt.totalMemory() - rt.freeMemory()).i64(rt.maxMemory())
-                .i64(calls).str(appHash).i64(Thread.activeCount()));
+        send(reply(OP_STATS, id).i64(rt.totalMemory() - rt.freeMemory()).i64(rt.maxMemory())
+                .i64(calls.get()).str(appHash).i64(Thread.activeCount()));
     }
 
-    void compile(Wire.Reader r) throws Exception {
+    void compile(int id, Wire.Reader r) throws Exception {
         int n = r.i32();
         Map<String, String> src = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) src.put(r.str(), r.str());
         Compiler.Result res = Compiler.compile(src, shimsPath);
-        Wire.Writer w = new Wire.Writer().u8(OP_COMPILE).bool(res.ok);
+        Wire.Writer w = reply(OP_COMPILE, id).bool(res.ok);
         w.i32(res.classes.size());
         for (Map.Entry<String, byte[]> e : res.classes.entrySet()) w.str(e.getKey()).bytes(e.getValue());
         w.i32(res.diags.size());
@@ -120,51 +172,99 @@ public final class Agent {
         send(w);
     }
 
-    void load(Wire.Reader r) throws Exception {
+    void load(int id, Wire.Reader r) throws Exception {
         String hash = r.str();
         int n = r.i32();
         Map<String, byte[]> classes = new HashMap<>();
         for (int i = 0; i < n; i++) classes.put(r.str(), r.bytesVal());
-        app = new MemLoader(classes, shims());
+        ClassLoader loader = new MemLoader(classes, shims());
         appHash = hash;
-        send(new Wire.Writer().u8(OP_LOAD).str(hash));
+        app = loader;
+        send(reply(OP_LOAD, id).str(hash));
     }
 
-    void invoke(Wire.Reader r) throws IOException {
-        String hash = r.str();
-        String cls = r.str();
-        String method = r.str();
-        int nt = r.i32();
-        String[] types = new String[nt];
-        for (int i = 0; i < nt; i++) types[i] = r.str();
-        Object argv = r.value();
-        long outLimit = r.i64();
-        // Optional trailer: mode 1 calls an instance method on an object built from ctorArgs.
-        boolean instance = false;
-        Object ctorv = null;
-        if (r.remaining() > 0) {
-            instance = r.u8() == 1;
-            ctorv = r.value();
+    /** Request is one invoke, decoded on the reading thread. */
+    static final class Request {
+        final int id;
+        final String hash, cls, method;
+        final String[] types;
+        final Object argv;
+        final long outLimit;
+        final boolean instance; // mode 1: an instance method on an object built from ctorArgs
+        final Object ctorv;
+
+        Request(int id, Wire.Reader r) {
+            this.id = id;
+            hash = r.str();
+            cls = r.str();
+            method = r.str();
+            int nt = r.i32();
+            types = new String[nt];
+            for (int i = 0; i < nt; i++) types[i] = r.str();
+            argv = r.value();
+            outLimit = r.i64();
+            // Optional trailer: mode 1 calls an instance method on an object built from ctorArgs.
+            boolean inst = false;
+            Object cv = null;
+            if (r.remaining() > 0) {
+                inst = r.u8() == 1;
+                cv = r.value();
+            }
+            instance = inst;
+            ctorv = cv;
         }
-        calls++;
+    }
+
+    /** invoke runs one call on a pool thread and sends its reply; a canceled call's thread ends with it. */
+    void invoke(Request q) {
+        Running run = new Running(Thread.currentThread());
+        running.put(q.id, run);
         Result res = new Result();
+        ThreadDeath stopped = null;
+        try {
+            run(q, res);
+        } catch (ThreadDeath td) {
+            stopped = td;
+            res.status = ST_INTERNAL;
+            res.errClass = "mamoc.Canceled";
+            res.errMsg = "call canceled";
+        }
+        synchronized (run) {
+            run.done = true;
+        }
+        running.remove(q.id);
+        try {
+            sendResult(q.id, res);
+        } catch (IOException e) {
+            // the host is gone: the instance is being stopped
+        }
+        if (stopped != null) throw stopped; // never reuse a thread that was stopped
+    }
+
+    void run(Request q, Result res) {
+        String hash = q.hash, cls = q.cls, method = q.method;
+        String[] types = q.types;
+        long outLimit = q.outLimit;
+        calls.incrementAndGet();
+        ClassLoader app = this.app;
         if (app == null || !hash.equals(appHash)) {
             res.status = ST_INTERNAL;
             res.errClass = "mamoc.NotLoaded";
             res.errMsg = "artifact " + hash + " is not loaded (have " + appHash + ")";
-            sendResult(res);
             return;
         }
-        List<?> args = argv instanceof List ? (List<?>) argv : List.of();
-        List<?> ctorArgs = ctorv instanceof List ? (List<?>) ctorv : List.of();
-        capture.reset(outLimit);
-        setProgress(msg -> {
+        List<?> args = q.argv instanceof List ? (List<?>) q.argv : List.of();
+        boolean instance = q.instance;
+        List<?> ctorArgs = q.ctorv instanceof List ? (List<?>) q.ctorv : List.of();
+        int id = q.id;
+        Capture.Call capture = new Capture.Call(outLimit, msg -> {
             try {
-                send(new Wire.Writer().u8(OP_PROGRESS).str(String.valueOf(msg)));
+                send(reply(OP_PROGRESS, id).str(String.valueOf(msg)));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
+        Capture.CURRENT.set(capture);
         ClassLoader prev = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(app);
         long t0 = System.nanoTime();
@@ -185,7 +285,6 @@ public final class Agent {
                 Object obj = ch.member.newInstance(ch.args);
                 Method run = c.getMethod("run");
                 isVoid = run.getReturnType() == void.class;
-                t0 = t0 + 0;
                 ret = run.invoke(obj);
             } else {
                 Invoker.Choice<Method> ch = Invoker.pickMethod(c, method, types, args, app);
@@ -227,19 +326,19 @@ public final class Agent {
             if (t instanceof InvocationTargetException || t instanceof ExceptionInInitializerError) {
                 if (t.getCause() != null) cause = t.getCause();
             }
+            if (cause instanceof ThreadDeath) throw (ThreadDeath) cause; // canceled by the host
             fail(res, cause);
         } finally {
             Thread.currentThread().setContextClassLoader(prev);
-            setProgress(null);
+            Capture.CURRENT.remove();
         }
         if (capture.overflow) {
             res.status = ST_LIMIT;
             res.errClass = "mamoc.OutputLimit";
             res.errMsg = "task output exceeds the limit of " + outLimit + " bytes";
         }
-        res.stdout = capture.out.text();
-        res.stderr = capture.err.text();
-        sendResult(res);
+        res.stdout = capture.out();
+        res.stderr = capture.err();
     }
 
     static void fail(Result res, Throwable cause) {
@@ -266,17 +365,8 @@ public final class Agent {
         }
     }
 
-    private void setProgress(Consumer<String> sink) {
-        try {
-            Class<?> p = Class.forName("mamoc.Progress", true, shims());
-            p.getField("sink").set(null, sink);
-        } catch (Exception e) {
-            // no progress shim: tasks simply cannot report progress
-        }
-    }
-
-    void sendResult(Result r) throws IOException {
-        send(new Wire.Writer().u8(OP_INVOKE).u8(r.status).bool(r.isVoid).str(r.output).str(r.json)
+    void sendResult(int id, Result r) throws IOException {
+        send(reply(OP_INVOKE, id).u8(r.status).bool(r.isVoid).str(r.output).str(r.json)
                 .i64(r.execNanos).str(r.stdout).str(r.stderr).str(r.errClass).str(r.errMsg).str(r.stack));
     }
 

@@ -3,8 +3,12 @@ package mamoc.agent;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
-/** Capture holds the bounded stdout and stderr of the current task. */
+/**
+ * Capture routes System.out, System.err and mamoc.Progress to the call running on the current
+ * thread (and threads it started), each call with its own bounded buffers.
+ */
 final class Capture {
     /** OutputLimitError is thrown into a task that prints more than its output limit. */
     static final class OutputLimitError extends Error {
@@ -13,23 +17,60 @@ final class Capture {
         }
     }
 
-    volatile long limit = 1 << 20;
-    volatile long used;
-    volatile boolean overflow;
-    final Stream out = new Stream(), err = new Stream();
+    /** The call of the current thread; threads a task starts inherit it. */
+    static final InheritableThreadLocal<Call> CURRENT = new InheritableThreadLocal<>();
 
-    void reset(long limit) {
-        synchronized (this) {
+    /** The streams installed as System.out and System.err. */
+    static final OutputStream OUT = new Route(true), ERR = new Route(false);
+
+    /** Progress is installed once as mamoc.Progress.sink. */
+    static final Consumer<String> PROGRESS = msg -> {
+        Call c = CURRENT.get();
+        if (c != null && c.progress != null) c.progress.accept(msg);
+    };
+
+    /** Call is the bounded stdout and stderr (together at most limit bytes) and the progress of one call. */
+    static final class Call {
+        final long limit;
+        final Consumer<String> progress;
+        private long used;
+        volatile boolean overflow;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+
+        Call(long limit, Consumer<String> progress) {
             this.limit = limit;
-            used = 0;
-            overflow = false;
-            out.buf.reset();
-            err.buf.reset();
+            this.progress = progress;
+        }
+
+        synchronized void write(boolean toOut, byte[] b, int off, int len) {
+            ByteArrayOutputStream buf = toOut ? out : err;
+            if (used + len > limit) {
+                overflow = true;
+                int room = (int) Math.max(0, limit - used);
+                buf.write(b, off, Math.min(room, len));
+                used = limit;
+                throw new OutputLimitError("task output exceeds the limit of " + limit + " bytes");
+            }
+            used += len;
+            buf.write(b, off, len);
+        }
+
+        synchronized String out() {
+            return out.size() == 0 ? "" : new String(out.toByteArray(), StandardCharsets.UTF_8);
+        }
+
+        synchronized String err() {
+            return err.size() == 0 ? "" : new String(err.toByteArray(), StandardCharsets.UTF_8);
         }
     }
 
-    final class Stream extends OutputStream {
-        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    /** Route writes to the current thread's call; outside a call (the agent's own threads) it drops. */
+    static final class Route extends OutputStream {
+        private final boolean toOut;
+
+        Route(boolean toOut) {
+            this.toOut = toOut;
+        }
 
         @Override
         public void write(int b) {
@@ -38,23 +79,10 @@ final class Capture {
 
         @Override
         public void write(byte[] b, int off, int len) {
-            synchronized (Capture.this) {
-                if (used + len > limit) {
-                    overflow = true;
-                    int room = (int) Math.max(0, limit - used);
-                    buf.write(b, off, Math.min(room, len));
-                    used = limit;
-                    throw new OutputLimitError("task output exceeds the limit of " + limit + " bytes");
-                }
-                used += len;
-                buf.write(b, off, len);
-            }
-        }
-
-        String text() {
-            synchronized (Capture.this) {
-                return new String(buf.toByteArray(), StandardCharsets.UTF_8);
-            }
+            Call c = CURRENT.get();
+            if (c != null) c.write(toOut, b, off, len);
         }
     }
+
+    private Capture() {}
 }
