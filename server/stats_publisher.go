@@ -40,7 +40,10 @@ func (p *statsPublisher) register(sess *nxclient.Client, meta *metaEvents) error
 	p.mu.Lock()
 	p.sess = sess
 	p.mu.Unlock()
-	err := sess.Register(api.ProcStatsGet, func(ctx context.Context, _ *wamp.Invocation) nxclient.InvokeResult {
+	err := sess.Register(api.ProcStatsGet, func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+		if err := api.ParseNoArgs(api.ProcStatsGet, inv.Arguments, inv.ArgumentsKw); err != nil {
+			return invokeError(err)
+		}
 		st := p.wire(p.current(ctx))
 		return nxclient.InvokeResult{Args: st.Args(), Kwargs: st.Kwargs()}
 	}, nil)
