@@ -18,3 +18,6 @@ go test -run '^$' -fuzz '^FuzzDEX$' -fuzztime 20s -fuzzminimizetime 2s ./refacto
 go test -run '^$' -fuzz '^FuzzManifest$' -fuzztime 20s -fuzzminimizetime 2s ./refactor
 echo "== fuzz (bounded): the router's inbound message guard"
 go test -run '^$' -fuzz '^FuzzGuard$' -fuzztime 15s -fuzzminimizetime 2s ./router
+echo "== fuzz (bounded): mamoc.* argument decoding and normalisation"
+go test -run '^$' -fuzz '^FuzzParseRunRequest$' -fuzztime 10s -fuzzminimizetime 2s ./server/api
+go test -run '^$' -fuzz '^FuzzNormalizeArg$' -fuzztime 10s -fuzzminimizetime 2s ./server/catalog

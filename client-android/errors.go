@@ -29,6 +29,9 @@ var (
 	ErrNotOffloadable = errors.New("task not offloadable")
 	// ErrBusy is mamoc.error.busy: the server has no capacity now; try again or run locally.
 	ErrBusy = errors.New("server busy")
+	// ErrConflict is mamoc.error.conflict: another owner deployed a different source under the
+	// task's name (its FQCN or rpcname); deploy under another name.
+	ErrConflict = errors.New("task name bound to another owner's source")
 	// ErrUnavailable is mamoc.error.unavailable: the server is starting (building its base
 	// image, opening its repository) and runs no task yet; try again shortly or run locally.
 	ErrUnavailable = errors.New("server not ready")
@@ -59,6 +62,7 @@ var sentinels = map[string]error{
 	string(wamp.ErrInvalidArgument): ErrBadArgument,
 	api.ErrNotOffloadable:           ErrNotOffloadable,
 	api.ErrBusy:                     ErrBusy,
+	api.ErrConflict:                 ErrConflict,
 	api.ErrUnavailable:              ErrUnavailable,
 	api.ErrCanceled:                 ErrCanceled,
 	string(wamp.ErrNoSuchProcedure): ErrNoServer,

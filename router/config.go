@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // Roles known to the authorizer.
@@ -151,6 +153,9 @@ func (c *Config) Validate() error {
 	for i, u := range c.Users {
 		if u.AuthID == "" {
 			return fmt.Errorf("users[%d]: authid is empty", i)
+		}
+		if api.IsAnonymous(u.AuthID) {
+			return fmt.Errorf("users[%d]: authid %q starts with %q, which marks anonymous sessions", i, u.AuthID, api.AnonymousAuthIDPrefix)
 		}
 		if seen[u.AuthID] {
 			return fmt.Errorf("users[%d]: duplicate authid %q", i, u.AuthID)

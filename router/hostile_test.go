@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // readRawFrame reads one RawSocket frame's payload.
@@ -329,4 +330,30 @@ func TestAcceptErrorsDoNotStopServing(t *testing.T) {
 
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// TestAnonymousAuthIDPerSession: an anonymous session's authid marks it anonymous and is new
+// for every session (the server uses it as the owner of what the session puts there); a
+// configured user may not take that prefix.
+func TestAnonymousAuthIDPerSession(t *testing.T) {
+	tr := startRouter(t, router.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	seen := map[string]bool{}
+	for i := range 3 {
+		cl := mustConnect(ctx, t, tr.wsURL, serialize.JSON, anonymous)
+		id, _ := cl.RealmDetails()["authid"].(string)
+		if !api.IsAnonymous(id) || seen[id] {
+			t.Errorf("anonymous session %d authid = %q, want a new %s… id", i, id, api.AnonymousAuthIDPrefix)
+		}
+		seen[id] = true
+		_ = cl.Close()
+	}
+	phone := mustConnect(ctx, t, tr.wsURL, serialize.JSON, phoneCred)
+	if id, _ := phone.RealmDetails()["authid"].(string); id != "phone1" {
+		t.Errorf("ticket user authid = %q, want phone1", id)
+	}
+	if _, err := router.New(router.Config{Users: []router.User{{AuthID: "anon-1", Role: router.RolePhone, Ticket: "t"}}}); err == nil {
+		t.Error("a user named anon-1 was accepted")
+	}
 }

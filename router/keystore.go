@@ -2,8 +2,12 @@ package router
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gammazero/nexus/v3/router/auth"
+	"github.com/gammazero/nexus/v3/wamp"
+
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // keyStore serves the configured users to nexus's ticket and WAMP-CRA authenticators.
@@ -52,3 +56,16 @@ func (ks *keyStore) AuthRole(authid string) (string, error) {
 }
 
 func (ks *keyStore) Provider() string { return "mamoc" }
+
+// anonymousAuth is nexus's anonymous authentication with an authid that says so:
+// api.AnonymousAuthIDPrefix and the session's random id. The server uses the authid as the
+// owner of what a session puts there, so an anonymous phone owns nothing beyond its session.
+type anonymousAuth struct{ *auth.AnonymousAuth }
+
+func (a anonymousAuth) Authenticate(sid wamp.ID, details wamp.Dict, client wamp.Peer) (*wamp.Welcome, error) {
+	w, err := a.AnonymousAuth.Authenticate(sid, details, client)
+	if err == nil && w != nil && w.Details != nil {
+		w.Details["authid"] = api.AnonymousAuthIDPrefix + strconv.FormatUint(uint64(wamp.GlobalID()), 16)
+	}
+	return w, err
+}

@@ -44,7 +44,7 @@ func New(cfg Config) (*Router, error) {
 		auth.NewCRAuthenticator(ks, cfg.AuthTimeout),
 	}
 	if !cfg.DisableAnonymous {
-		authenticators = append(authenticators, &auth.AnonymousAuth{AuthRole: RolePhone})
+		authenticators = append(authenticators, anonymousAuth{&auth.AnonymousAuth{AuthRole: RolePhone}})
 	}
 	g := newGate()
 	realm := &nxrouter.RealmConfig{

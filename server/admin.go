@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
@@ -42,7 +43,7 @@ type adminView struct {
 	Charts                                              []template.HTML
 	Pool                                                []unikernel.InstanceRecord
 	Executions                                          []repository.Execution
-	Tasks                                               []*catalog.Task
+	Tasks                                               []catalog.Task
 	Jobs                                                []repository.Job
 	Sites                                               []repository.Site
 	Boots, Recycles                                     int64
@@ -130,7 +131,8 @@ func (s *Server) adminView(ctx context.Context) adminView {
 	off := s.off
 	s.mu.Unlock()
 	if off != nil {
-		v.Tasks = off.cat.List(catalog.Caller{})
+		// The page is the operator's (loopback or an admin user): it sees every task's hash.
+		v.Tasks, _ = off.cat.List(ctx, catalog.Caller{Role: router.RoleAdmin})
 		sort.Slice(v.Tasks, func(i, j int) bool { return v.Tasks[i].Procedure < v.Tasks[j].Procedure })
 	}
 	return v

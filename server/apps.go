@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	nxclient "github.com/gammazero/nexus/v3/client"
 	"github.com/gammazero/nexus/v3/wamp"
 
 	"github.com/mamoc-go/mamoc/refactor"
 	"github.com/mamoc-go/mamoc/repository"
+	"github.com/mamoc-go/mamoc/router"
 	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
@@ -124,19 +126,48 @@ func (o *offload) RegisterProcedures(ctx context.Context, app refactor.AppInfo, 
 	return errors.Join(errs...)
 }
 
-// apps serves APK uploads over WAMP and publishes job progress.
+// apps serves APK uploads over WAMP and publishes job progress. A job is visible to its
+// uploader, to every owner of its APK (whoever uploaded the same APK) and to admins only.
 type apps struct {
 	mgr  *refactor.Manager
+	repo *repository.DB
 	sess *nxclient.Client
 }
 
+// mayView reports whether from may see job j.
+func (a *apps) mayView(ctx context.Context, from catalog.Caller, j refactor.Job) (bool, error) {
+	if from.Admin() || j.Uploader != "" && j.Uploader == from.Owner() {
+		return true, nil
+	}
+	if j.APKSHA256 == "" || from.Owner() == repository.PublicOwner {
+		return false, nil
+	}
+	return a.repo.MayRead(ctx, j.APKSHA256, from.Owner())
+}
+
+// job returns job id for from; a job from may not see is ErrNotFound, as if it did not exist.
+func (a *apps) job(ctx context.Context, from catalog.Caller, id string) (refactor.Job, error) {
+	j, err := a.mgr.Job(ctx, id)
+	if err != nil {
+		return refactor.Job{}, refactorError(err)
+	}
+	ok, err := a.mayView(ctx, from, j)
+	if err != nil {
+		return refactor.Job{}, err
+	}
+	if !ok {
+		return refactor.Job{}, fmt.Errorf("job %s: %w", id, catalog.ErrNotFound)
+	}
+	return j, nil
+}
+
 // register offers mamoc.app.upload and mamoc.job.get on sess.
-func (a *apps) register(sess *nxclient.Client) error {
+func (a *apps) register(sess *nxclient.Client, sc apiScope) error {
 	a.sess = sess
-	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+	if err := sc.register(sess, api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(api.ProcJobGet, a.jobGet, nil); err != nil {
+	if err := sc.register(sess, api.ProcJobGet, a.jobGet, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil
@@ -148,6 +179,9 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if len(inv.Arguments) != 1 {
 		return invokeError(catalog.BadArgument("%s needs args [apk bytes]", api.ProcAppUpload))
 	}
+	if len(inv.ArgumentsKw) > 0 {
+		return invokeError(catalog.BadArgument("%s takes no kwargs, only args [apk bytes]", api.ProcAppUpload))
+	}
 	apk, ok := inv.Arguments[0].([]byte)
 	if !ok {
 		return invokeError(catalog.BadArgument("the APK must be bytes, not %T", inv.Arguments[0]))
@@ -157,14 +191,22 @@ func (a *apps) upload(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	if err != nil {
 		return invokeError(refactorError(err))
 	}
+	// The uploader owns the APK, and so sees its job even when another uploaded it first.
+	if err := a.repo.GrantContent(ctx, repository.SHA256Hex(apk), from.Owner()); err != nil {
+		return invokeError(err)
+	}
 	return nxclient.InvokeResult{Kwargs: api.Upload{Job: id}.Kwargs()}
 }
 
 // jobGet is mamoc.job.get kwargs {id} (or args [id]) → the job as kwargs.
 func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	j, err := a.mgr.Job(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
+	req, err := api.ParseIDRequest(api.ProcJobGet, inv.Arguments, inv.ArgumentsKw)
 	if err != nil {
-		return invokeError(refactorError(err))
+		return invokeError(err)
+	}
+	j, err := a.job(ctx, callerOf(inv.Details, "caller"), req.ID)
+	if err != nil {
+		return invokeError(err)
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -177,13 +219,19 @@ func (a *apps) jobGet(ctx context.Context, inv *wamp.Invocation) nxclient.Invoke
 	return nxclient.InvokeResult{Kwargs: kw}
 }
 
-// progress publishes a job's progress on mamoc.job.progress [job] {state, stage, progress, error}.
+// progress publishes a job's progress on mamoc.job.progress [job] {state, stage, progress,
+// error} to the job's uploader and to admins only.
 func (a *apps) progress(p refactor.Progress) {
 	if a.sess == nil {
 		return
 	}
 	ev := api.JobProgress{Job: p.JobID, State: api.JobState(p.State), Stage: p.Stage, Progress: p.Progress, Error: p.Error}
-	_ = a.sess.Publish(api.TopicJobProgress, nil, ev.Args(), ev.Kwargs())
+	admins := wamp.Dict{"eligible_authrole": wamp.List{router.RoleAdmin}}
+	if j, err := a.mgr.Job(context.Background(), p.JobID); err == nil && j.Uploader != "" {
+		_ = a.sess.Publish(api.TopicJobProgress, wamp.Dict{"eligible_authid": wamp.List{j.Uploader}}, ev.Args(), ev.Kwargs())
+		admins["exclude_authid"] = wamp.List{j.Uploader}
+	}
+	_ = a.sess.Publish(api.TopicJobProgress, admins, ev.Args(), ev.Kwargs())
 }
 
 // refactorError maps refactor's errors onto the server's sentinels.
@@ -208,6 +256,32 @@ func (s *Server) authorizeUpload(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return u.AuthID, true
+}
+
+// jobAccess guards GET /api/jobs/{id} and its report: jobs are visible to their uploader, the
+// owners of their APK and admins (apps.mayView). A request with credentials is checked as that
+// user; one without is let through only from the server's own host (the operator, as for the
+// admin page), else 401. A job the user may not see answers 404, as if it did not exist. It
+// reports whether the request may go on.
+func (s *Server) jobAccess(w http.ResponseWriter, r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/api/jobs/")
+	if !ok || r.Method != http.MethodGet {
+		return true
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	u, err := s.httpUser(r)
+	switch {
+	case errors.Is(err, errNoCredentials) && fromLoopback(r):
+		return true
+	case err != nil:
+		s.httpDeny(w, r, u, err, "jobs are visible to their uploader and admins")
+		return false
+	}
+	if _, err := s.apps.job(r.Context(), catalog.Caller{AuthID: u.AuthID, Role: u.Role}, id); err != nil {
+		writeJSONError(w, http.StatusNotFound, "job "+id+": not found")
+		return false
+	}
+	return true
 }
 
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -19,12 +19,14 @@ import (
 	"github.com/mamoc-go/mamoc/server/api"
 )
 
-// waitJob polls GET /api/jobs/ID until the job ends and returns it.
+// waitJob polls GET /api/jobs/ID as the uploader (edge1) until the job ends and returns it.
 func waitJob(t *testing.T, base, id string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/api/jobs/" + id)
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/jobs/"+id, nil)
+		req.SetBasicAuth("edge1", "edge-ticket") // the uploader: jobs are visible to it and admins
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/mamoc-go/mamoc/server"
 	"github.com/mamoc-go/mamoc/server/api"
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/gvisor"
 )
 
 func hostileTask(class, body string) string {
@@ -31,9 +33,7 @@ func TestHostileTasksThroughServer(t *testing.T) {
 
 func testHostileTasksThroughServer(t *testing.T, driver string) {
 	if driver == "gvisor" {
-		if _, err := exec.LookPath("runsc"); err != nil || os.Geteuid() != 0 {
-			t.Skip("gvisor needs runsc (.ci/deps/gvisor.sh) and root")
-		}
+		requireGVisor(t)
 	}
 	srv := offloadServer(t, func(c *server.Config) { c.Runtime.Driver = driver })
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -175,5 +175,27 @@ func TestShutdownCancelsAfterTimeout(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("shutdown waited for the task instead of cancelling it")
+	}
+}
+
+// requireGVisor skips unless runsc is installed (.ci/deps/gvisor.sh), the test runs as root and
+// runsc can boot a sandbox here (the driver's fingerprint says why not).
+func requireGVisor(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("runsc"); err != nil || os.Geteuid() != 0 {
+		t.Skip("gvisor needs runsc (.ci/deps/gvisor.sh) and root")
+	}
+	d, err := gvisor.New(gvisor.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fps, err := d.Fingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := <-fps; fp.Health == unikernel.HealthUndetected {
+		t.Skipf("runsc cannot run here: %s", fp.Description)
 	}
 }

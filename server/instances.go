@@ -24,7 +24,7 @@ var _ unikernel.InstanceStore = instanceStore{}
 func (s instanceStore) PutInstance(ctx context.Context, rec unikernel.InstanceRecord) error {
 	s.pool.put(rec)
 	t0 := time.Now()
-	err := s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, Group: rec.App,
+	err := s.repo.PutInstance(ctx, repository.Instance{ID: rec.ID, Driver: rec.Driver, Group: rec.Group,
 		Status: rec.State, CreatedAt: rec.StartedAt, LastUsed: rec.UpdatedAt})
 	s.obs.observeWrite("instance", time.Since(t0))
 	return err
@@ -73,8 +73,8 @@ func (p *pool) list() []unikernel.InstanceRecord {
 	}
 	p.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].App != out[j].App {
-			return out[i].App < out[j].App
+		if out[i].Group != out[j].Group {
+			return out[i].Group < out[j].Group
 		}
 		return out[i].ID < out[j].ID
 	})

@@ -19,13 +19,14 @@ import (
 // offload is the offload path's WAMP glue: MAMoC's topics and per-task procedures, and
 // mamoc's API, served from the task catalogue.
 type offload struct {
-	log  *slog.Logger
-	cat  *catalog.Catalog
-	repo *repository.DB // execution records for mamoc.execution.get
-	site string
-	sess *nxclient.Client
-	obs  *metrics // nil: deploys not counted
-	work *workLog // nil: deploys not logged
+	log   *slog.Logger
+	cat   *catalog.Catalog
+	repo  *repository.DB // execution records for mamoc.execution.get
+	site  string
+	sess  *nxclient.Client
+	calls *calls   // every call of a task, by caller session; set by start
+	obs   *metrics // nil: deploys not counted
+	work  *workLog // nil: deploys not logged
 	// listeners are the sessions subscribed to the result topic
 	listeners *listeners
 
@@ -42,8 +43,13 @@ func newOffload(log *slog.Logger, cat *catalog.Catalog, repo *repository.DB, sit
 
 // start subscribes to MAMoC's topics, registers mamoc's procedures and offers the tasks the
 // catalogue restored from earlier runs. Work started by events ends with ctx.
-func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents) error {
+func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents, sc apiScope) error {
 	o.sess = sess
+	o.calls = newCalls(ctx)
+	// A session that leaves has its calls cancelled, and an anonymous one its rights.
+	if err := meta.subscribe(wamp.MetaEventSessionOnLeave, o.onLeave); err != nil {
+		return fmt.Errorf("subscribe %s: %w", wamp.MetaEventSessionOnLeave, err)
+	}
 	o.listeners = newListeners(api.TopicOffloadingResult)
 	if err := o.listeners.start(ctx, sess, meta); err != nil {
 		// without the meta events every caller gets the result event, as MAMoC expects
@@ -67,7 +73,7 @@ func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEv
 		api.ProcExecutionGet:    o.apiExecutionGet,
 	}
 	for name, h := range procs {
-		if err := sess.Register(name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		if err := sc.register(sess, name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
 	}
@@ -102,12 +108,45 @@ func (o *offload) spawn(work func()) {
 	}()
 }
 
-// wait stops accepting event work and blocks until every worker has finished.
+// wait stops accepting calls and event work and blocks until every call (in every shape)
+// and every event worker has finished.
 func (o *offload) wait() {
 	o.mu.Lock()
 	o.stopping = true
 	o.mu.Unlock()
+	if o.calls != nil {
+		o.calls.drain()
+	}
 	o.wg.Wait()
+}
+
+// onLeave handles wamp.session.on_leave [session, authid, authrole]: the session's running and
+// queued calls are cancelled (their tasks killed, their instances recycled, their executions
+// recorded as cancelled), and an anonymous session's rights and task names are dropped.
+func (o *offload) onLeave(ev *wamp.Event) {
+	if len(ev.Arguments) == 0 {
+		return
+	}
+	id, _ := wamp.AsID(ev.Arguments[0])
+	var authid string
+	if len(ev.Arguments) > 1 {
+		authid = api.AsString(ev.Arguments[1])
+	}
+	if n := o.calls.leave(uint64(id)); n > 0 {
+		o.log.Info("caller left: its calls are cancelled", "session", uint64(id), "calls", n)
+	}
+	if api.IsAnonymous(authid) {
+		o.spawn(func() {
+			if err := o.cat.Forget(context.Background(), authid); err != nil {
+				o.log.Warn("forget anonymous session", "authid", authid, "err", err)
+			}
+		})
+	}
+}
+
+// track starts tracking a call of from (see calls.begin).
+func (o *offload) track(ctx context.Context, from catalog.Caller) (context.Context, func(), error) {
+	return o.calls.begin(ctx, from.Session)
 }
 
 // register offers t under its procedure once per procedure: a refactored app's static or
@@ -126,6 +165,11 @@ func (o *offload) register(ctx context.Context, t *catalog.Task) error {
 	if t.Kind == repository.TaskDexStatic || t.Instance() {
 		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 			from := callerOf(inv.Details, "caller")
+			ctx, end, err := o.track(ctx, from)
+			if err != nil {
+				return invokeError(err)
+			}
+			defer end()
 			cur, ok := o.cat.Lookup(from, proc)
 			if !ok {
 				return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
@@ -192,6 +236,12 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 		return
 	}
 	o.log.Info("offloading request", "platform", req.Platform, "task", req.RPCName, "publisher", from.Session, "source_bytes", len(req.Code))
+	ctx, end, err := o.track(ctx, from)
+	if err != nil {
+		o.publishResult(from.Session, errorText(err), 0)
+		return
+	}
+	defer end()
 	t0 := time.Now()
 	d, err := o.cat.Deploy(ctx, from, req.Code, req.RPCName)
 	o.observeDeploy(d, err, time.Since(t0))
@@ -205,7 +255,7 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 	}
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: d.Task, Params: req.Params, ResourceName: req.Resource})
 	if err != nil {
-		o.publishResult(from.Session, errorText(err), res.ExecTime)
+		o.publishResult(from.Session, errorText(cancelCause(ctx, err)), res.ExecTime)
 		return
 	}
 	o.publishResult(from.Session, res.Output, res.ExecTime)
@@ -216,6 +266,11 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 // client waits for, unless the caller is known not to subscribe to it (see listeners).
 func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
 	from := callerOf(inv.Details, "caller")
+	ctx, end, err := o.track(ctx, from)
+	if err != nil {
+		return invokeError(err)
+	}
+	defer end()
 	t, ok := o.cat.Lookup(from, proc)
 	if !ok {
 		return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
@@ -225,6 +280,7 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 		Progress: o.progressFunc(ctx, inv)})
 	listens := o.listeners.listening(from.Session) // no event for a caller that cannot receive it
 	if err != nil {
+		err = cancelCause(ctx, err)
 		if listens {
 			o.publishResult(from.Session, errorText(err), res.ExecTime)
 		}
@@ -241,7 +297,7 @@ func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocat
 func (o *offload) onStaticCall(ctx context.Context, from catalog.Caller, t *catalog.Task, inv *wamp.Invocation) nxclient.InvokeResult {
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: inv.Arguments, Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
-		return invokeError(err)
+		return invokeError(cancelCause(ctx, err))
 	}
 	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
 	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
@@ -258,7 +314,7 @@ func (o *offload) onInstanceCall(ctx context.Context, from catalog.Caller, t *ca
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: c.Args, CtorParams: c.Ctor,
 		Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
-		return invokeError(err)
+		return invokeError(cancelCause(ctx, err))
 	}
 	r := api.StaticResult{Value: res.Value, Void: res.Void, Output: res.Output, ExecTime: res.ExecTime, ExecutionID: res.ExecutionID}
 	return nxclient.InvokeResult{Args: r.Args(), Kwargs: r.Kwargs()}
@@ -287,11 +343,17 @@ func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.
 	if err != nil {
 		return invokeError(err)
 	}
-	t0 := time.Now()
-	d, err := o.cat.Deploy(ctx, callerOf(inv.Details, "caller"), req.Source, req.RPCName)
-	o.observeDeploy(d, err, time.Since(t0))
+	from := callerOf(inv.Details, "caller")
+	ctx, end, err := o.track(ctx, from)
 	if err != nil {
 		return invokeError(err)
+	}
+	defer end()
+	t0 := time.Now()
+	d, err := o.cat.Deploy(ctx, from, req.Source, req.RPCName)
+	o.observeDeploy(d, err, time.Since(t0))
+	if err != nil {
+		return invokeError(cancelCause(ctx, err))
 	}
 	if err := o.register(ctx, d.Task); err != nil {
 		return invokeError(fmt.Errorf("register %s: %w", d.Task.Procedure, err))
@@ -321,6 +383,11 @@ func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.Inv
 		return invokeError(err)
 	}
 	from := callerOf(inv.Details, "caller")
+	ctx, end, err := o.track(ctx, from)
+	if err != nil {
+		return invokeError(err)
+	}
+	defer end()
 	t, ok := o.cat.Lookup(from, r.Task)
 	if !ok {
 		return invokeError(fmt.Errorf("task %s: %w (deploy it with %s)", r.Task, catalog.ErrNotFound, api.ProcTaskDeploy))
@@ -328,7 +395,7 @@ func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.Inv
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: r.Params, ResourceName: r.Resource,
 		ResourceSHA256: r.ResourceSHA256, Timeout: r.Timeout, Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
-		return invokeError(err)
+		return invokeError(cancelCause(ctx, err))
 	}
 	return nxclient.InvokeResult{Kwargs: api.RunResult{
 		Output: res.Output, Value: res.Value, Stdout: res.Stdout, Void: res.Void,
@@ -338,12 +405,18 @@ func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.Inv
 }
 
 // apiList is api.ProcTaskList → api.TaskList, sorted by name.
-func (o *offload) apiList(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	ts := o.cat.List(callerOf(inv.Details, "caller"))
+func (o *offload) apiList(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	if err := api.ParseNoArgs(api.ProcTaskList, inv.Arguments, inv.ArgumentsKw); err != nil {
+		return invokeError(err)
+	}
+	ts, err := o.cat.List(ctx, callerOf(inv.Details, "caller"))
+	if err != nil {
+		return invokeError(err)
+	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Procedure < ts[j].Procedure })
 	l := api.TaskList{Tasks: make([]api.TaskInfo, len(ts))}
-	for i, t := range ts {
-		l.Tasks[i] = taskInfo(t)
+	for i := range ts {
+		l.Tasks[i] = taskInfo(&ts[i])
 	}
 	return nxclient.InvokeResult{Kwargs: l.Kwargs()}
 }
@@ -385,9 +458,17 @@ func (o *offload) apiResourceMissing(ctx context.Context, inv *wamp.Invocation) 
 
 // apiExecutionGet is api.ProcExecutionGet: api.IDRequest → api.Execution.
 func (o *offload) apiExecutionGet(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-	e, err := o.repo.GetExecution(ctx, api.ParseIDRequest(inv.Arguments, inv.ArgumentsKw).ID)
+	req, err := api.ParseIDRequest(api.ProcExecutionGet, inv.Arguments, inv.ArgumentsKw)
 	if err != nil {
 		return invokeError(err)
+	}
+	e, err := o.repo.GetExecution(ctx, req.ID)
+	if err != nil {
+		return invokeError(err)
+	}
+	// Only the caller that ran it and admins see an execution; to others it does not exist.
+	if from := callerOf(inv.Details, "caller"); !from.Admin() && e.CallerAuthID != from.Owner() {
+		return invokeError(fmt.Errorf("execution %s: %w", req.ID, catalog.ErrNotFound))
 	}
 	return nxclient.InvokeResult{Kwargs: api.Execution{
 		ID: e.ID, Task: e.Task, Site: e.Site, Status: string(e.Status), QueueTime: e.QueueTime, ExecTime: e.ExecTime,

@@ -345,6 +345,12 @@ func (s *Server) openBackends(ctx context.Context) error {
 	s.repo = repo
 	s.mu.Unlock()
 	s.log.Info("repository open", "dir", repo.Dir())
+	// No instance of an earlier process runs any more: rows a crash left behind go.
+	if n, err := repo.PruneInstances(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("pruned instance rows of an earlier run", "count", n)
+	}
 	if err := s.buildImage(ctx); err != nil {
 		return err
 	}
@@ -371,12 +377,16 @@ func (s *Server) openBackends(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Anonymous sessions of an earlier run are gone: they keep no rights and no task names.
+	if err := cat.ForgetAnonymous(ctx); err != nil {
+		return err
+	}
 	off := newOffload(s.log.With("part", "offload"), cat, repo, s.cfg.ServerID)
 	off.obs, off.work = s.metrics, s.work
 	s.mu.Lock()
 	s.off = off
 	s.mu.Unlock()
-	s.apps = &apps{}
+	s.apps = &apps{repo: repo}
 	mgr, err := refactor.New(refactor.Config{Logger: s.cfg.Logger, Store: refactorStore{repo}, Registrar: s.off,
 		OnProgress: s.apps.progress, Authorize: s.authorizeUpload, RegisterLibraries: s.cfg.RefactorRegisterLibraries})
 	if err != nil {
@@ -397,16 +407,22 @@ func (s *Server) openBackends(ctx context.Context) error {
 
 // startManager registers the server manager's procedures and subscriptions on sess.
 func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error {
+	// Sites subscribe to the stats topic first: the stats publisher then finds that
+	// subscription by lookup, as it finds one made before it joined a remote router.
+	if err := s.registerSites(ctx, sess); err != nil {
+		return fmt.Errorf("register sites: %w", err)
+	}
 	meta := newMetaEvents(sess)
 	if err := s.stats.register(sess, meta); err != nil {
 		return err
 	}
-	if err := s.apps.register(sess); err != nil {
+	if err := s.apps.register(sess, s.scope()); err != nil {
 		return err
 	}
-	if err := s.off.start(ctx, sess, meta); err != nil {
+	if err := s.off.start(ctx, sess, meta, s.scope()); err != nil {
 		return err
 	}
+
 	n, err := s.off.restoreApps(ctx, refactorStore{s.repo})
 	if err != nil {
 		return fmt.Errorf("restore refactored apps: %w", err)
@@ -428,6 +444,9 @@ func (s *Server) mux() *http.ServeMux {
 		s.mu.Unlock()
 		if mgr == nil {
 			http.Error(w, "mamoc: this node runs only the router; the HTTP API is on the server nodes", http.StatusServiceUnavailable)
+			return
+		}
+		if !s.jobAccess(w, r) {
 			return
 		}
 		s.requireUploader(mgr.Handler()).ServeHTTP(w, r)

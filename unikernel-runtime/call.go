@@ -9,7 +9,10 @@ import (
 
 // Call is one task invocation.
 type Call struct {
-	App      string
+	// Group is the isolation group: calls of one group share a class loader and instances,
+	// calls of two groups never share an instance (the server makes one group per task
+	// source and one per refactored app).
+	Group    string
 	Artifact Artifact
 	// Class is the task's FQCN.
 	Class string
@@ -48,9 +51,9 @@ type Result struct {
 	Stderr    string
 }
 
-// Compile compiles Java sources (FQCN → source) inside a sandboxed instance of app with javax.tools.
+// Compile compiles Java sources (FQCN → source) inside a sandboxed instance of group with javax.tools.
 // A compile failure is a *CompileError with javac's diagnostics.
-func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]string) (Artifact, error) {
+func (rt *Runtime) Compile(ctx context.Context, group string, sources map[string]string) (Artifact, error) {
 	if len(sources) == 0 {
 		return Artifact{}, &CompileError{Diagnostics: []Diagnostic{{Kind: "ERROR", Message: "no sources"}}}
 	}
@@ -62,14 +65,14 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 		diags   []Diagnostic
 		ok      bool
 	)
-	// A compile's owner is its app: compiles of one source share one fair share. It has its instance alone.
-	_, _, err := rt.withInstance(ctx, app, app, lim, "", true, func(in *instance, _ *running) (bool, error) {
+	// A compile's owner is its group: compiles of one source share one fair share. It has its instance alone.
+	_, _, err := rt.withInstance(ctx, group, group, lim, "", true, func(in *instance, _ *running) (bool, error) {
 		var err error
 		classes, diags, ok, err = in.conn.compile(sources)
 		return err != nil, err
 	})
 	if err != nil {
-		return Artifact{}, fmt.Errorf("compile %s: %w", app, err)
+		return Artifact{}, fmt.Errorf("compile %s: %w", group, err)
 	}
 	if !ok {
 		return Artifact{}, &CompileError{Diagnostics: diags}
@@ -77,18 +80,18 @@ func (rt *Runtime) Compile(ctx context.Context, app string, sources map[string]s
 	return NewArtifact(classes), nil
 }
 
-// Invoke runs one task call in a warm (or freshly booted) instance of c.App, beside other calls of
+// Invoke runs one task call in a warm (or freshly booted) instance of c.Group, beside other calls of
 // the same artifact up to Config.InstanceConcurrency.
 func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
-	if c.App == "" || c.Class == "" {
-		return Result{}, &ArgumentError{Message: "call needs an app and a class"}
+	if c.Group == "" || c.Class == "" {
+		return Result{}, &ArgumentError{Message: "call needs a group and a class"}
 	}
 	if c.Artifact.Hash == "" {
 		c.Artifact = NewArtifact(c.Artifact.Classes)
 	}
 	lim := c.Limits.clamp(rt.cfg.Limits, rt.cfg.MaxLimits)
 	var rep invokeReply
-	id, queued, err := rt.withInstance(ctx, c.App, c.Owner, lim, c.Artifact.Hash, false, func(in *instance, r *running) (bool, error) {
+	id, queued, err := rt.withInstance(ctx, c.Group, c.Owner, lim, c.Artifact.Hash, false, func(in *instance, r *running) (bool, error) {
 		rt.mu.Lock()
 		loaded := in.loaded
 		rt.mu.Unlock()
@@ -97,7 +100,7 @@ func (rt *Runtime) Invoke(ctx context.Context, c Call) (Result, error) {
 				return true, fmt.Errorf("load artifact: %w", err)
 			}
 			rt.mu.Lock()
-			rt.artifacts[c.App] = c.Artifact
+			rt.artifacts[c.Group] = c.Artifact
 			rt.loadedLocked(in, c.Artifact.Hash)
 			rt.mu.Unlock()
 		}

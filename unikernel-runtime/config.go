@@ -31,20 +31,20 @@ type Config struct {
 	ImageDir string `json:"image_dir"`
 	// JavaHome is the JDK used to build the image (jlink, javac); default $JAVA_HOME, else the one of `javac` on PATH.
 	JavaHome string `json:"java_home"`
-	// MinWarm is the number of idle instances kept per app once the app has run; default 1 (negative means 0).
+	// MinWarm is the number of idle instances kept per isolation group (Call.Group) once it has run; default 1 (negative means 0).
 	MinWarm int `json:"min_warm"`
-	// Spare is the number of booted instances not yet bound to any app; default 1 (negative means 0).
+	// Spare is the number of booted instances not yet bound to any group; default 1 (negative means 0).
 	Spare int `json:"spare"`
-	// MaxPerApp bounds the instances of one app (and so its concurrent calls, at most
+	// MaxPerApp bounds the instances of one group (and so its concurrent calls, at most
 	// MaxPerApp × InstanceConcurrency); default the number of cores, at least 2, at most MaxInstances.
 	MaxPerApp int `json:"max_per_app"`
-	// InstanceConcurrency is how many calls of its app one instance runs at once (each with its
+	// InstanceConcurrency is how many calls of its group one instance runs at once (each with its
 	// own output capture and limits); default 4; 1 runs one call at a time.
 	InstanceConcurrency int `json:"instance_concurrency"`
 	// MaxInstances bounds all instances; default half the machine's memory divided by
 	// Limits.MemoryMB, at most max(8, 4 × cores), at least 2.
 	MaxInstances int `json:"max_instances"`
-	// MaxConcurrent bounds calls running at once over all apps; default 4 × cores, at least 4,
+	// MaxConcurrent bounds calls running at once over all groups; default 4 × cores, at least 4,
 	// at most MaxInstances × InstanceConcurrency.
 	MaxConcurrent int `json:"max_concurrent"`
 	// QueueLen bounds calls waiting for a slot; beyond it calls fail with ErrBusy; one owner

@@ -80,7 +80,7 @@ type Fingerprint struct {
 // TaskConfig describes one instance to boot.
 type TaskConfig struct {
 	ID       string
-	App      string
+	Group    string   // the isolation group (Call.Group) the instance serves
 	RootFS   string   // the image's root file system (read-only inside)
 	Argv     []string // command inside RootFS, e.g. /jre/bin/java ... mamoc.agent.Agent; it speaks on fds 3 (in) and 4 (out), or at the driver's AgentChannel endpoints
 	Env      []string

@@ -26,7 +26,7 @@ public class Fib {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := rt.Invoke(ctx, unikernel.Call{App: "com.example.app", Artifact: art, Class: "demo.Fib", Args: []any{"50"}})
+	res, err := rt.Invoke(ctx, unikernel.Call{Group: "com.example.app", Artifact: art, Class: "demo.Fib", Args: []any{"50"}})
 	if err != nil {
 		log.Fatal(err)
 	}

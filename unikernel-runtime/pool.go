@@ -309,7 +309,7 @@ func (rt *Runtime) boot(ctx context.Context, app string, memMB int) (*instance, 
 	rt.insts[in.id] = in
 	rt.recordLocked(in)
 	rt.mu.Unlock()
-	tc := TaskConfig{ID: in.id, App: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
+	tc := TaskConfig{ID: in.id, Group: app, RootFS: rt.image.RootFS, Argv: agentArgv(rt.image, rt.drv, memMB), MemoryMB: memMB,
 		PidsMax: 192, CPUTime: rt.lifetimeCPU(), TmpMB: 64,
 		Stderr: in.stderr, CPUs: rt.cfg.InstanceCPUs}
 	h, err := rt.drv.StartTask(ctx, tc)

@@ -11,7 +11,7 @@ import (
 type Stats struct {
 	Running   int   // calls running (in flight)
 	Queued    int   // calls waiting for a slot
-	Warm      int   // idle instances bound to an app
+	Warm      int   // idle instances bound to a group
 	Spare     int   // idle instances not yet bound
 	Booting   int   // instances starting
 	Busy      int   // instances running a call

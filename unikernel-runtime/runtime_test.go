@@ -85,7 +85,7 @@ func TestBusyQueue(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "busy")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sleep := unikernel.Call{App: "busy", Artifact: art, Class: "demo.Sleep", Args: []any{1500.0}}
+	sleep := unikernel.Call{Group: "busy", Artifact: art, Class: "demo.Sleep", Args: []any{1500.0}}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {
@@ -110,7 +110,7 @@ func TestBusyQueue(t *testing.T) {
 		t.Errorf("Invoke on a full queue = %v after %v, want ErrBusy at once", err, time.Since(t0))
 	}
 	// another app is limited by the global slot too
-	_, err = rt.Invoke(ctx, unikernel.Call{App: "other", Artifact: art, Class: "demo.Queens", Args: []any{4.0}})
+	_, err = rt.Invoke(ctx, unikernel.Call{Group: "other", Artifact: art, Class: "demo.Queens", Args: []any{4.0}})
 	if !errors.Is(err, unikernel.ErrBusy) {
 		t.Errorf("Invoke(other app) on a full queue = %v, want ErrBusy", err)
 	}
@@ -135,7 +135,7 @@ func TestIdleTimeout(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := rt.Invoke(context.Background(), unikernel.Call{App: "idle", Artifact: art, Class: "demo.Sleep", Args: []any{700.0}})
+			res, err := rt.Invoke(context.Background(), unikernel.Call{Group: "idle", Artifact: art, Class: "demo.Sleep", Args: []any{700.0}})
 			if err != nil {
 				t.Errorf("Invoke = %v", err)
 			}
@@ -170,7 +170,7 @@ func TestStoreFlushedOnClose(t *testing.T) {
 	store := &unikerneltest.Store{}
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true}, store)
 	art := unikerneltest.Compile(t, rt, "s")
-	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "s", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); err != nil {
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{Group: "s", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.Close(); err != nil {
@@ -187,7 +187,7 @@ func TestEviction(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "a")
 	seen := map[string]string{}
 	for _, app := range []string{"a", "b", "c", "c", "a"} {
-		res, err := rt.Invoke(context.Background(), unikernel.Call{App: app, Artifact: art, Class: "demo.Queens", Args: []any{5.0}})
+		res, err := rt.Invoke(context.Background(), unikernel.Call{Group: app, Artifact: art, Class: "demo.Queens", Args: []any{5.0}})
 		if err != nil || res.Output != "10" {
 			t.Fatalf("Invoke(%s) = %q, %v", app, res.Output, err)
 		}
@@ -211,7 +211,7 @@ func TestMemoryLimitPicksInstance(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "m")
 	ids := map[int]string{}
 	for _, mb := range []int{0, 128, 0, 128} {
-		res, err := rt.Invoke(context.Background(), unikernel.Call{App: "m", Artifact: art, Class: "demo.Queens", Args: []any{4.0},
+		res, err := rt.Invoke(context.Background(), unikernel.Call{Group: "m", Artifact: art, Class: "demo.Queens", Args: []any{4.0},
 			Limits: unikernel.Limits{MemoryMB: mb}})
 		if err != nil {
 			t.Fatal(err)
@@ -233,7 +233,7 @@ func TestCloseDuringCall(t *testing.T) {
 	art := unikerneltest.Compile(t, rt, "c")
 	errc := make(chan error, 1)
 	go func() {
-		_, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Sleep", Args: []any{30000.0}})
+		_, err := rt.Invoke(context.Background(), unikernel.Call{Group: "c", Artifact: art, Class: "demo.Sleep", Args: []any{30000.0}})
 		errc <- err
 	}()
 	for deadline := time.Now().Add(10 * time.Second); rt.Stats().Running == 0 && time.Now().Before(deadline); {
@@ -257,7 +257,7 @@ func TestCloseDuringCall(t *testing.T) {
 	if recs := store.Snapshot(); len(recs) != 0 {
 		t.Errorf("store after Close = %v, want empty", recs)
 	}
-	if _, err := rt.Invoke(context.Background(), unikernel.Call{App: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
+	if _, err := rt.Invoke(context.Background(), unikernel.Call{Group: "c", Artifact: art, Class: "demo.Queens", Args: []any{4.0}}); !errors.Is(err, unikernel.ErrClosed) {
 		t.Errorf("Invoke after Close = %v, want ErrClosed", err)
 	}
 }
@@ -269,7 +269,7 @@ func TestSharedInstance(t *testing.T) {
 		MinWarm: 1, MaxPerApp: 1, InstanceConcurrency: 4}, nil)
 	art := unikerneltest.Compile(t, rt, "shared")
 	ctx := context.Background()
-	if _, err := rt.Invoke(ctx, unikernel.Call{App: "shared", Artifact: art, Class: "demo.Void", Args: []any{1}}); err != nil {
+	if _, err := rt.Invoke(ctx, unikernel.Call{Group: "shared", Artifact: art, Class: "demo.Void", Args: []any{1}}); err != nil {
 		t.Fatal(err)
 	}
 	calls := []struct {
@@ -291,7 +291,7 @@ func TestSharedInstance(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := tc.call
-			c.App, c.Artifact = "shared", art
+			c.Group, c.Artifact = "shared", art
 			results[i], errs[i] = rt.Invoke(ctx, c)
 		}()
 	}

@@ -10,7 +10,7 @@ import (
 // InstanceRecord is the status of one instance as kept in an InstanceStore.
 type InstanceRecord struct {
 	ID        string
-	App       string // "" while spare
+	Group     string // the isolation group (Call.Group), "" while spare
 	Driver    string
 	State     string // booting, idle, busy, stopping
 	Calls     int
@@ -32,7 +32,7 @@ func (rt *Runtime) recordLocked(in *instance) {
 	if rt.sw == nil || rt.insts[in.id] != in {
 		return // no store, or already forgotten: never resurrect its record
 	}
-	rec := InstanceRecord{ID: in.id, App: in.app, Driver: rt.cfg.Driver, State: in.state.String(), Calls: in.calls,
+	rec := InstanceRecord{ID: in.id, Group: in.app, Driver: rt.cfg.Driver, State: in.state.String(), Calls: in.calls,
 		MemoryMB: in.memMB, StartedAt: in.started, UpdatedAt: time.Now()}
 	rt.sw.enqueue(in.id, &rec)
 }

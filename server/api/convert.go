@@ -88,13 +88,32 @@ type IDRequest struct {
 // Kwargs returns the request's kwargs.
 func (r IDRequest) Kwargs() wamp.Dict { return wamp.Dict{"id": r.ID} }
 
-// ParseIDRequest reads kwargs {id}, else args [id]; a missing id is "".
-func ParseIDRequest(args wamp.List, kw wamp.Dict) IDRequest {
-	if id := str(kw, "id"); id != "" {
-		return IDRequest{ID: id}
+// ParseIDRequest reads the request of proc: kwargs {id}, or args [id]; a missing id, an id
+// that is not a string and anything else are ErrInvalid.
+func ParseIDRequest(proc string, args wamp.List, kw wamp.Dict) (IDRequest, error) {
+	r, err := readKwargs(proc, kw, "id")
+	if err != nil {
+		return IDRequest{}, err
 	}
-	if len(args) > 0 {
-		return IDRequest{ID: AsString(args[0])}
+	id, err := r.name("id", false)
+	if err != nil {
+		return IDRequest{}, err
 	}
-	return IDRequest{}
+	switch {
+	case len(args) > 1 || len(args) == 1 && id != "":
+		return IDRequest{}, invalid("%s takes kwargs {id} or args [id]", proc)
+	case len(args) == 1:
+		s, ok := args[0].(string)
+		if !ok || s == "" {
+			return IDRequest{}, invalid("%s: args[0] (id) must be a non-empty string, got %s", proc, Describe(args[0]))
+		}
+		if err := checkName(s); err != nil {
+			return IDRequest{}, invalid("%s: id %v", proc, err)
+		}
+		id = s
+	}
+	if id == "" {
+		return IDRequest{}, invalid("%s needs kwargs {id}", proc)
+	}
+	return IDRequest{ID: id}, nil
 }

@@ -15,22 +15,29 @@ func (r ResourcePut) Args() wamp.List { return wamp.List{r.Content} }
 // Kwargs returns the request's kwargs.
 func (r ResourcePut) Kwargs() wamp.Dict { return wamp.Dict{"name": r.Name} }
 
-// ParseResourcePut reads a put request; content that is neither bytes nor a string is
-// ErrInvalid.
+// ParseResourcePut reads a put request: args [content] (bytes or a string) and kwargs
+// {name?}. Anything else is ErrInvalid.
 func ParseResourcePut(args wamp.List, kw wamp.Dict) (ResourcePut, error) {
-	if len(args) < 1 {
-		return ResourcePut{}, invalid("%s needs args [content]", ProcResourcePut)
+	r, err := readKwargs(ProcResourcePut, kw, "name")
+	if err != nil {
+		return ResourcePut{}, err
 	}
-	r := ResourcePut{Name: str(kw, "name")}
+	if len(args) != 1 {
+		return ResourcePut{}, invalid("%s needs args [content], got %d args", ProcResourcePut, len(args))
+	}
+	var out ResourcePut
+	if out.Name, err = r.str("name", false); err != nil {
+		return ResourcePut{}, err
+	}
 	switch c := args[0].(type) {
 	case []byte:
-		r.Content = c
+		out.Content = c
 	case string:
-		r.Content = []byte(c)
+		out.Content = []byte(c)
 	default:
-		return ResourcePut{}, invalid("content must be bytes or a string, not %T", c)
+		return ResourcePut{}, invalid("%s: args[0] (content) must be bytes or a string, got %s", ProcResourcePut, Describe(c))
 	}
-	return r, nil
+	return out, nil
 }
 
 // StoredResource is ProcResourcePut's result: kwargs {sha256, size, name?}.
@@ -62,22 +69,29 @@ type ResourceMissing struct {
 // Kwargs returns the request's kwargs.
 func (r ResourceMissing) Kwargs() wamp.Dict { return wamp.Dict{"sha256": list(r.SHA256)} }
 
-// ParseResourceMissing reads the request; a missing list or an element that is not a
-// string is ErrInvalid (the caller checks that each is a SHA-256).
+// ParseResourceMissing reads the request: kwargs {sha256: [hashes]}, each 64 lowercase hex
+// digits. Anything else is ErrInvalid.
 func ParseResourceMissing(kw wamp.Dict) (ResourceMissing, error) {
-	l, ok := wamp.AsList(kw["sha256"])
-	if !ok {
+	r, err := readKwargs(ProcResourceMissing, kw, "sha256")
+	if err != nil {
+		return ResourceMissing{}, err
+	}
+	l, err := r.list("sha256")
+	if err != nil {
+		return ResourceMissing{}, err
+	}
+	if l == nil {
 		return ResourceMissing{}, invalid("%s needs kwargs {sha256: [hashes]}", ProcResourceMissing)
 	}
-	r := ResourceMissing{SHA256: make([]string, 0, len(l))}
-	for _, v := range l {
+	out := ResourceMissing{SHA256: make([]string, 0, len(l))}
+	for i, v := range l {
 		s, ok := v.(string)
-		if !ok {
-			return ResourceMissing{}, invalid("%v is not a sha256", v)
+		if !ok || !IsSHA256(s) {
+			return ResourceMissing{}, invalid("%s: sha256[%d] must be a SHA-256 as 64 lowercase hex digits, got %s", ProcResourceMissing, i, Describe(v))
 		}
-		r.SHA256 = append(r.SHA256, s)
+		out.SHA256 = append(out.SHA256, s)
 	}
-	return r, nil
+	return out, nil
 }
 
 // MissingResources is ProcResourceMissing's result: kwargs {missing: [...]}, the hashes the

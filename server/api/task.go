@@ -29,16 +29,37 @@ func (r DeployRequest) Kwargs() wamp.Dict {
 	return kw
 }
 
-// ParseDeployRequest reads a deploy request; a missing or empty source is ErrInvalid.
+// ParseDeployRequest reads a deploy request: kwargs {source, rpcname?} or args [source]. A
+// missing or empty source, a field of the wrong type and an unknown kwarg are ErrInvalid.
 func ParseDeployRequest(args wamp.List, kw wamp.Dict) (DeployRequest, error) {
-	source, ok := kw["source"].(string)
-	if !ok && len(args) > 0 {
-		source, ok = args[0].(string)
+	r, err := readKwargs(ProcTaskDeploy, kw, "source", "rpcname")
+	if err != nil {
+		return DeployRequest{}, err
 	}
-	if !ok || source == "" {
+	source, err := r.str("source", false)
+	if err != nil {
+		return DeployRequest{}, err
+	}
+	switch {
+	case len(args) > 1:
+		return DeployRequest{}, invalid("%s takes at most args [source], got %d args", ProcTaskDeploy, len(args))
+	case len(args) == 1 && source != "":
+		return DeployRequest{}, invalid("%s: source given both as args[0] and as kwarg", ProcTaskDeploy)
+	case len(args) == 1:
+		s, ok := args[0].(string)
+		if !ok {
+			return DeployRequest{}, invalid("%s: args[0] (source) must be a string, got %s", ProcTaskDeploy, Describe(args[0]))
+		}
+		source = s
+	}
+	if source == "" {
 		return DeployRequest{}, invalid("%s needs kwargs {source: Java source}", ProcTaskDeploy)
 	}
-	return DeployRequest{Source: source, RPCName: str(kw, "rpcname")}, nil
+	rpc, err := r.name("rpcname", false)
+	if err != nil {
+		return DeployRequest{}, err
+	}
+	return DeployRequest{Source: source, RPCName: rpc}, nil
 }
 
 // TaskInfo describes a deployed task, as ProcTaskList lists it.
@@ -181,24 +202,35 @@ func (r RunRequest) Kwargs() wamp.Dict {
 	return kw
 }
 
-// ParseRunRequest reads a run request; a missing task or params that are not a list are
-// ErrInvalid.
+// ParseRunRequest reads a run request. A missing task, a field of the wrong type or range
+// (timeout_ms an integer from 1 to MaxTimeoutMS, resource_sha256 a SHA-256) and an unknown
+// kwarg are ErrInvalid.
 func ParseRunRequest(kw wamp.Dict) (RunRequest, error) {
-	r := RunRequest{Task: str(kw, "task"), Resource: str(kw, "resource"), ResourceSHA256: str(kw, "resource_sha256")}
-	if r.Task == "" {
-		return RunRequest{}, invalid("%s needs kwargs {task: name}", ProcTaskRun)
+	r, err := readKwargs(ProcTaskRun, kw, "task", "params", "resource", "resource_sha256", "timeout_ms")
+	if err != nil {
+		return RunRequest{}, err
 	}
-	if p, ok := kw["params"]; ok && p != nil {
-		l, ok := wamp.AsList(p)
-		if !ok {
-			return RunRequest{}, invalid("params must be a list")
-		}
-		r.Params = l
+	var out RunRequest
+	if out.Task, err = r.name("task", true); err != nil {
+		return RunRequest{}, err
 	}
-	if ms, ok := wamp.AsInt64(kw["timeout_ms"]); ok && ms > 0 {
-		r.Timeout = time.Duration(ms) * time.Millisecond
+	if out.Params, err = r.list("params"); err != nil {
+		return RunRequest{}, err
 	}
-	return r, nil
+	if out.Resource, err = r.str("resource", false); err != nil {
+		return RunRequest{}, err
+	}
+	if out.ResourceSHA256, err = r.sha256("resource_sha256"); err != nil {
+		return RunRequest{}, err
+	}
+	ms, ok, err := r.integer("timeout_ms", 1, MaxTimeoutMS)
+	if err != nil {
+		return RunRequest{}, err
+	}
+	if ok {
+		out.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	return out, nil
 }
 
 // RunResult is ProcTaskRun's result: kwargs {output, value, stdout, void, exec_time_s,

@@ -81,6 +81,9 @@ const (
 	ErrUnavailable = "mamoc.error.unavailable"
 	// ErrInternal is any other failure of the server.
 	ErrInternal = "mamoc.error.internal"
+	// ErrConflict is a deploy of a different source under a task name (FQCN or rpcname) that
+	// another owner has bound to its own source. For a MAMoC phone the error text is its result.
+	ErrConflict = "mamoc.error.conflict"
 	// ErrCanceled is WAMP's: the call was cancelled and its task killed.
 	ErrCanceled = string(wamp.ErrCanceled)
 	// ErrPayloadSizeExceeded answers a CALL (or a RESULT the caller's transport cannot carry)

@@ -91,8 +91,8 @@ func (r repoRecorder) RecordExecution(ctx context.Context, e repository.Executio
 // operation takes one; ownership checks belong here.
 type Caller struct {
 	Session uint64 // WAMP session id, 0 for the server itself
-	AuthID  string // authenticated id, "" for anonymous sessions
-	Role    string // router role: admin, edge, phone
+	AuthID  string // the router's authid: a user's, or anon-… for an anonymous session
+	Role    string // router role: admin, edge, phone, trusted (in-process)
 }
 
 // Namespace is the caller's resource namespace: servers and admins share the server's (""),
@@ -140,10 +140,12 @@ type Catalog struct {
 	rt        Runtime
 	resources *resources
 
-	mu       sync.Mutex                 // guards the maps
-	bySource map[string]*Task           // source sha256 → task
-	byProc   map[string]*Task           // procedure → task
-	inflight map[string]*deployInFlight // source sha256 → running deploy
+	mu       sync.Mutex                     // guards the maps
+	bySource map[string]*Task               // source sha256 → task
+	byProc   map[string]*Task               // procedure → task
+	names    map[string]repository.TaskName // procedure → its owner and bound source
+	grants   map[string]map[string]struct{} // owner → content sha256s it was granted
+	inflight map[string]*deployInFlight     // source sha256 → running deploy
 }
 
 // New returns an empty catalogue; Restore loads the tasks of earlier runs.
@@ -154,7 +156,9 @@ func New(cfg Config) (*Catalog, error) {
 	}
 	return &Catalog{cfg: cfg, log: cfg.Logger.With("component", "catalog"), repo: cfg.Repo, rt: cfg.Runtime,
 		resources: &resources{repo: cfg.Repo, max: cfg.MaxResourceBytes},
-		bySource:  map[string]*Task{}, byProc: map[string]*Task{}, inflight: map[string]*deployInFlight{}}, nil
+		bySource:  map[string]*Task{}, byProc: map[string]*Task{}, names: map[string]repository.TaskName{},
+		grants:   map[string]map[string]struct{}{},
+		inflight: map[string]*deployInFlight{}}, nil
 }
 
 // Lookup returns the task offered under proc.
@@ -165,15 +169,28 @@ func (c *Catalog) Lookup(_ Caller, proc string) (*Task, bool) {
 	return t, ok
 }
 
-// List returns every task, in no order.
-func (c *Catalog) List(Caller) []*Task {
+// List returns every task, in no order. The source hash of a task is shown only to a caller
+// that may read the source by it (see mayRead): nobody learns the hashes of others' content.
+func (c *Catalog) List(ctx context.Context, from Caller) ([]Task, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]*Task, 0, len(c.byProc))
+	out := make([]Task, 0, len(c.byProc))
 	for _, t := range c.byProc {
-		out = append(out, t)
+		out = append(out, *t)
 	}
-	return out
+	c.mu.Unlock()
+	for i := range out {
+		if out[i].SourceSHA256 == "" {
+			continue
+		}
+		ok, err := c.mayRead(ctx, from, out[i].SourceSHA256)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			out[i].SourceSHA256 = ""
+		}
+	}
+	return out, nil
 }
 
 // bind makes t the task behind its procedure (a newer source of the same class replaces

@@ -38,10 +38,11 @@ func shortHash(s string) string {
 	return s
 }
 
-// Deploy transforms, compiles and stores source once per sha256 and makes it the task of
-// its procedure; concurrent deploys of the same source wait for the first. rpcName names the
-// task ("" means its FQCN).
-func (c *Catalog) Deploy(ctx context.Context, _ Caller, source, rpcName string) (Deployment, error) {
+// Deploy transforms, compiles and stores source once per sha256 and binds its procedure
+// (its FQCN) to it for from; concurrent deploys of the same source wait for the first.
+// rpcName names the task ("" means its FQCN). A name another owner bound to a different
+// source is refused with ErrConflict (before compiling); the owner's own redeploy rebinds it.
+func (c *Catalog) Deploy(ctx context.Context, from Caller, source, rpcName string) (Deployment, error) {
 	if len(source) > c.cfg.MaxSourceBytes {
 		return Deployment{}, fmt.Errorf("source of %d bytes: %w (limit %d)", len(source), ErrTooLarge, c.cfg.MaxSourceBytes)
 	}
@@ -49,13 +50,16 @@ func (c *Catalog) Deploy(ctx context.Context, _ Caller, source, rpcName string) 
 	c.mu.Lock()
 	if t, ok := c.bySource[sha]; ok {
 		c.mu.Unlock()
-		return Deployment{Task: t}, nil
+		return Deployment{Task: t}, c.claim(ctx, from, t)
 	}
 	if f, ok := c.inflight[sha]; ok {
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			return Deployment{Task: f.d.Task}, f.err
+			if f.err != nil {
+				return Deployment{}, f.err
+			}
+			return Deployment{Task: f.d.Task}, c.claim(ctx, from, f.d.Task)
 		case <-ctx.Done():
 			return Deployment{}, ctx.Err()
 		}
@@ -64,23 +68,33 @@ func (c *Catalog) Deploy(ctx context.Context, _ Caller, source, rpcName string) 
 	c.inflight[sha] = f
 	c.mu.Unlock()
 
-	f.d, f.err = c.build(ctx, source, sha, rpcName)
+	f.d, f.err = c.build(ctx, from, source, sha, rpcName)
 	c.mu.Lock()
 	delete(c.inflight, sha)
-	c.mu.Unlock()
 	if f.err == nil {
-		c.bind(f.d.Task)
+		c.bySource[sha] = f.d.Task
 	}
+	c.mu.Unlock()
 	close(f.done)
-	return f.d, f.err
+	if f.err != nil {
+		return Deployment{}, f.err
+	}
+	return f.d, c.claim(ctx, from, f.d.Task)
 }
 
 // build transforms the source, reuses a compiled artifact from the repository or compiles it
 // in the runtime, and records the task with what Restore needs.
-func (c *Catalog) build(ctx context.Context, source, sha, rpcName string) (Deployment, error) {
+func (c *Catalog) build(ctx context.Context, from Caller, source, sha, rpcName string) (Deployment, error) {
 	tt, err := c.cfg.Transform(source, transform.Options{RPCName: rpcName, MaxSourceBytes: c.cfg.MaxSourceBytes})
 	if err != nil {
 		return Deployment{}, fmt.Errorf("transform: %w", err)
+	}
+	// A name taken by another owner is refused before the compiler runs.
+	c.mu.Lock()
+	_, err = c.nameFree(from, tt.FQCN, sha)
+	c.mu.Unlock()
+	if err != nil {
+		return Deployment{}, err
 	}
 	t := &Task{
 		FQCN: tt.FQCN, Kind: repository.TaskSource, SourceSHA256: sha, Group: sourceGroup(tt.FQCN, sha),
@@ -140,26 +154,44 @@ func (c *Catalog) store(ctx context.Context, t *Task, artSHA string, registered 
 	return nil
 }
 
-// Restore loads the newest registered source task per class from the repository and binds
-// it, so that tasks stay offered across restarts. It reads only stored metadata; a task
-// stored before the repository kept its parameter names is transformed once and its
-// metadata stored. Tasks that cannot be restored are logged and skipped.
+// Restore loads the task names' bindings and, per class, the registered source task its name
+// is bound to (else the newest), and binds it, so that tasks stay offered across restarts. It
+// reads only stored metadata; a task stored before the repository kept its parameter names is
+// transformed once and its metadata stored. Tasks that cannot be restored are logged and
+// skipped.
 func (c *Catalog) Restore(ctx context.Context) ([]*Task, error) {
+	names, err := c.repo.ListTaskNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	for _, n := range names {
+		c.names[n.Name] = n
+	}
+	c.mu.Unlock()
 	recs, err := c.repo.ListTasks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	newest := map[string]repository.Task{}
+	chosen := map[string]repository.Task{}
 	for _, r := range recs {
 		if r.Kind != repository.TaskSource || r.ArtifactSHA256 == "" || !r.Registered {
 			continue
 		}
-		if cur, ok := newest[r.FQCN]; !ok || r.UpdatedAt.After(cur.UpdatedAt) {
-			newest[r.FQCN] = r
+		cur, ok := chosen[r.FQCN]
+		c.mu.Lock()
+		bound, isBound := c.names[r.FQCN]
+		c.mu.Unlock()
+		switch {
+		case isBound && r.SourceSHA256 == bound.SourceSHA256:
+			chosen[r.FQCN] = r
+		case isBound && ok && cur.SourceSHA256 == bound.SourceSHA256:
+		case !ok || r.UpdatedAt.After(cur.UpdatedAt):
+			chosen[r.FQCN] = r
 		}
 	}
 	var out []*Task
-	for _, r := range newest {
+	for _, r := range chosen {
 		t, err := c.restore(ctx, r)
 		if err != nil {
 			c.log.Warn("restore task", "task", r.FQCN, "err", err)
@@ -229,6 +261,9 @@ type App struct {
 // AddApp records and binds an analysed app's procedures, each under its name and its
 // aliases. They run from the app's jar, with no compile step. It returns the tasks bound
 // (one per name); a procedure that cannot be recorded is reported in the errors and skipped.
+//
+// The names are bound to the app (owner "app:<package>"), whoever held them: uploading an app
+// needs a refactor role, which outranks a phone.
 func (c *Catalog) AddApp(ctx context.Context, _ Caller, app App, jar []byte, procs []Procedure) ([]*Task, []error) {
 	art, err := unikernel.ArtifactFromJar(jar)
 	if err != nil {
@@ -254,6 +289,13 @@ func (c *Catalog) AddApp(ctx context.Context, _ Caller, app App, jar []byte, pro
 			named := *t
 			named.Procedure = name
 			c.bind(&named)
+			n := repository.TaskName{Name: name, Owner: "app:" + app.Package, SourceSHA256: app.APKSHA256}
+			c.mu.Lock()
+			c.names[name] = n
+			c.mu.Unlock()
+			if err := c.repo.BindTaskName(ctx, n); err != nil {
+				errs = append(errs, err)
+			}
 			out = append(out, &named)
 		}
 	}

@@ -22,6 +22,8 @@ var (
 	ErrBadArgument = errors.New("bad argument")
 	// ErrTooLarge is a source or resource over its size limit.
 	ErrTooLarge = errors.New("too large")
+	// ErrConflict is a deploy of another source under a task name another owner holds.
+	ErrConflict = errors.New("name bound to another source by another owner")
 )
 
 // BadArgument is an ErrBadArgument with a formatted message.
@@ -78,6 +80,8 @@ func WAMPError(err error) Error {
 		return Error{api.ErrBusy, err.Error(), nil}
 	case errors.Is(err, unikernel.ErrCrashed):
 		return Error{api.ErrRuntime, err.Error(), api.CrashDetails("instance crashed")}
+	case errors.Is(err, ErrConflict):
+		return Error{api.ErrConflict, err.Error(), nil}
 	case errors.Is(err, ErrNotFound), errors.Is(err, repository.ErrNotFound):
 		return Error{api.ErrNotFound, err.Error(), nil}
 	case errors.Is(err, ErrBadArgument), errors.Is(err, api.ErrInvalid), errors.Is(err, transform.ErrInvalidName),

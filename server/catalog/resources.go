@@ -58,16 +58,26 @@ func (r *resources) putBlob(ctx context.Context, content []byte) (repository.Blo
 	return r.repo.PutBlobBytes(ctx, content)
 }
 
-// content returns a resource's bytes: by sha256 when given, else by name from the server's
-// namespace, then from the caller's.
-func (r *resources) content(ctx context.Context, namespace, name, sha string) ([]byte, error) {
+// content returns a resource's bytes for from: by sha256 when given and from may read it
+// (see Catalog.mayRead; content it may not read is reported exactly as content the server
+// lacks), else by name from the server's namespace, then from the caller's.
+func (c *Catalog) content(ctx context.Context, from Caller, name, sha string) ([]byte, error) {
+	r := c.resources
 	if sha != "" {
 		if !repository.ValidSHA256(sha) {
 			return nil, BadArgument("resource_sha256 %q is not a sha256", sha)
 		}
+		notFound := fmt.Errorf("resource %s: %w (upload it with mamoc.resource.put)", sha, ErrNotFound)
+		ok, err := c.mayRead(ctx, from, sha)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, notFound
+		}
 		b, err := r.repo.GetBlob(ctx, sha)
 		if errors.Is(err, repository.ErrNotFound) {
-			return nil, fmt.Errorf("resource %s: %w (upload it with mamoc.resource.put)", sha, ErrNotFound)
+			return nil, notFound
 		}
 		return b, err
 	}
@@ -76,8 +86,8 @@ func (r *resources) content(ctx context.Context, namespace, name, sha string) ([
 		return nil, err
 	}
 	spaces := []string{""}
-	if namespace != "" {
-		spaces = append(spaces, namespace)
+	if ns := from.Namespace(); ns != "" {
+		spaces = append(spaces, ns)
 	}
 	for _, ns := range spaces {
 		res, err := r.repo.ResourceByName(ctx, ns, clean)
@@ -110,7 +120,11 @@ func (r *resources) importDir(ctx context.Context, dir string) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("read resource %s: %w", e.Name(), err)
 		}
-		if _, err := r.put(ctx, "", e.Name(), b); err != nil {
+		res, err := r.put(ctx, "", e.Name(), b)
+		if err != nil {
+			return n, err
+		}
+		if err := r.repo.GrantContent(ctx, res.SHA256, repository.PublicOwner); err != nil {
 			return n, err
 		}
 		n++
@@ -119,25 +133,38 @@ func (r *resources) importDir(ctx context.Context, dir string) (int, error) {
 }
 
 // PutResource stores content under name in the caller's namespace; storing the same content
-// again is a no-op.
+// again is a no-op. The caller may then also use it by its hash.
 func (c *Catalog) PutResource(ctx context.Context, from Caller, name string, content []byte) (repository.Resource, error) {
-	return c.resources.put(ctx, from.Namespace(), name, content)
+	res, err := c.resources.put(ctx, from.Namespace(), name, content)
+	if err != nil {
+		return repository.Resource{}, err
+	}
+	return res, c.grant(ctx, from, res.SHA256)
 }
 
-// PutBlob stores content by its hash only; anyone who knows the hash may use it.
-func (c *Catalog) PutBlob(ctx context.Context, _ Caller, content []byte) (repository.Blob, error) {
-	return c.resources.putBlob(ctx, content)
+// PutBlob stores content by its hash only, for the caller: only owners that put the content
+// may use it by its hash (it is stored once however many put it).
+func (c *Catalog) PutBlob(ctx context.Context, from Caller, content []byte) (repository.Blob, error) {
+	b, err := c.resources.putBlob(ctx, content)
+	if err != nil {
+		return repository.Blob{}, err
+	}
+	return b, c.grant(ctx, from, b.SHA256)
 }
 
-// MissingBlobs returns those of shas whose content the server lacks; a malformed hash is
-// ErrBadArgument.
-func (c *Catalog) MissingBlobs(ctx context.Context, _ Caller, shas []string) ([]string, error) {
+// MissingBlobs returns those of shas the caller must upload before using them by hash:
+// content it has not put (whether or not another owner did) or the server no longer keeps.
+// A malformed hash is ErrBadArgument.
+func (c *Catalog) MissingBlobs(ctx context.Context, from Caller, shas []string) ([]string, error) {
 	for _, s := range shas {
 		if !repository.ValidSHA256(s) {
 			return nil, BadArgument("%v is not a sha256", s)
 		}
 	}
-	return c.repo.MissingBlobs(ctx, shas)
+	if from.Admin() {
+		return c.repo.MissingBlobs(ctx, shas)
+	}
+	return c.repo.MissingFor(ctx, from.Owner(), shas)
 }
 
 // ImportResources stores every regular file of dir as a server resource; a missing dir is

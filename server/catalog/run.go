@@ -60,7 +60,7 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
 		QueuedAt: time.Now(),
 	}
-	call := unikernel.Call{App: t.Group, Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
+	call := unikernel.Call{Group: t.Group, Owner: from.Owner(), Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
 		ParamTypes: t.ParamTypes, Args: args, Progress: req.Progress, Instance: t.Instance(), CtorArgs: ctor}
 	if req.Timeout > 0 {
 		call.Limits.WallTime = req.Timeout
@@ -114,11 +114,15 @@ func (c *Catalog) buildArgs(ctx context.Context, from Caller, req RunRequest) ([
 	hasRes := req.ResourceSHA256 != "" || req.ResourceName != ""
 	takesRes := t.ResourceDependent ||
 		(hasRes && len(t.ParamTypes) == len(req.Params)+1 && len(t.ParamTypes) > 0 && t.ParamTypes[0] == "String")
+	if hasRes && !takesRes {
+		return nil, BadArgument("task %s takes no resource (its constructor %v has no leading String for a resource's content); send resource null",
+			t.FQCN, t.ParamTypes)
+	}
 	if takesRes {
 		if !hasRes {
 			return nil, BadArgument("task %s needs a resource (its content is the first constructor argument)", t.FQCN)
 		}
-		content, err := c.resources.content(ctx, from.Namespace(), req.ResourceName, req.ResourceSHA256)
+		content, err := c.content(ctx, from, req.ResourceName, req.ResourceSHA256)
 		if err != nil {
 			return nil, err
 		}

@@ -171,7 +171,7 @@ func BenchmarkColdStart(b *testing.B) {
 			r := rts[d.name]
 			time.Sleep(200 * time.Millisecond) // let the previous instance's stop finish
 			t0 := time.Now()
-			if _, err := r.rt.Invoke(ctx, unikernel.Call{App: "bench", Artifact: r.art, Class: "demo.Echo", Method: "nothing"}); err != nil {
+			if _, err := r.rt.Invoke(ctx, unikernel.Call{Group: "bench", Artifact: r.art, Class: "demo.Echo", Method: "nothing"}); err != nil {
 				b.Fatal(err)
 			}
 			cold[d.name] = append(cold[d.name], time.Since(t0))
@@ -197,7 +197,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	for _, d := range drivers {
 		rt, art := benchRuntime(b, d.drv, unikernel.Config{Spare: -1, MaxCallsPerInstance: 1 << 30})
 		rts[d.name] = rt
-		calls[d.name] = unikernel.Call{App: "bench", Artifact: art, Class: "demo.Echo", Method: "nothing"}
+		calls[d.name] = unikernel.Call{Group: "bench", Artifact: art, Class: "demo.Echo", Method: "nothing"}
 		for i := 0; i < 300; i++ { // warm the JIT and the class loader
 			if _, err := rt.Invoke(ctx, calls[d.name]); err != nil {
 				b.Fatal(err)
@@ -262,7 +262,7 @@ func BenchmarkNQueens(b *testing.B) {
 			var exec, used [calls + 1]time.Duration
 			var prev unikernel.TaskUsage
 			for k := 1; k <= calls; k++ {
-				res, err := rts[d.name].Invoke(ctx, unikernel.Call{App: "nq" + strconv.Itoa(i), Artifact: arts[d.name], Class: "demo.Queens", Args: []any{13.0}})
+				res, err := rts[d.name].Invoke(ctx, unikernel.Call{Group: "nq" + strconv.Itoa(i), Artifact: arts[d.name], Class: "demo.Queens", Args: []any{13.0}})
 				if err != nil || res.Output != "73712" {
 					b.Fatalf("%s Queens(13) = %q, %v", d.name, res.Output, err)
 				}
@@ -348,7 +348,7 @@ func BenchmarkWarmMemory(b *testing.B) {
 			var res unikernel.Result
 			var err error
 			for j := 0; j < 5; j++ {
-				if res, err = rt.Invoke(ctx, unikernel.Call{App: "mem", Artifact: art, Class: "demo.Queens", Args: []any{8.0}}); err != nil {
+				if res, err = rt.Invoke(ctx, unikernel.Call{Group: "mem", Artifact: art, Class: "demo.Queens", Args: []any{8.0}}); err != nil {
 					b.Fatal(err)
 				}
 			}

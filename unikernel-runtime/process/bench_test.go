@@ -120,7 +120,7 @@ func benchRuntime(b *testing.B, cfg unikernel.Config) (*unikernel.Runtime, unike
 func BenchmarkWarmInvoke(b *testing.B) {
 	rt, art := benchRuntime(b, unikernel.Config{Spare: -1, MaxCallsPerInstance: 1 << 30})
 	ctx := context.Background()
-	call := unikernel.Call{App: "bench", Artifact: art, Class: "demo.Echo", Method: "nothing"}
+	call := unikernel.Call{Group: "bench", Artifact: art, Class: "demo.Echo", Method: "nothing"}
 	for i := 0; i < 200; i++ { // warm the JIT and the class loader
 		if _, err := rt.Invoke(ctx, call); err != nil {
 			b.Fatal(err)
@@ -158,7 +158,7 @@ func BenchmarkNQueens(b *testing.B) {
 	ctx := context.Background()
 	var sandbox, plain []time.Duration
 	for i := 0; i < b.N; i++ {
-		res, err := rt.Invoke(ctx, unikernel.Call{App: "bench", Artifact: art, Class: "demo.Queens", Args: []any{13.0}})
+		res, err := rt.Invoke(ctx, unikernel.Call{Group: "bench", Artifact: art, Class: "demo.Queens", Args: []any{13.0}})
 		if err != nil || res.Output != "73712" {
 			b.Fatalf("sandbox Queens(13) = %q, %v", res.Output, err)
 		}
@@ -199,7 +199,7 @@ func BenchmarkWarmMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var res unikernel.Result
 		for j := 0; j < 5; j++ {
-			res, err = rt.Invoke(ctx, unikernel.Call{App: "mem", Artifact: a, Class: "demo.Queens", Args: []any{8.0}})
+			res, err = rt.Invoke(ctx, unikernel.Call{Group: "mem", Artifact: a, Class: "demo.Queens", Args: []any{8.0}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -48,7 +48,7 @@ type scheduled struct {
 }
 
 func sleepCall(app, owner string, art unikernel.Artifact, ms int) unikernel.Call {
-	return unikernel.Call{App: app, Owner: owner, Artifact: art, Class: "demo.Sleep", Args: []any{ms}}
+	return unikernel.Call{Group: app, Owner: owner, Artifact: art, Class: "demo.Sleep", Args: []any{ms}}
 }
 
 // TestNoHeadOfLineBlocking: app a's second call waits for a's only instance; a call of app b,

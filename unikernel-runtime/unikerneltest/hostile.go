@@ -117,8 +117,8 @@ func testHostile(t *testing.T, newDriver NewDriverFunc) {
 	}
 	art := compile("evil")
 	call := func(c unikernel.Call) (unikernel.Result, error) {
-		if c.App == "" {
-			c.App = "evil"
+		if c.Group == "" {
+			c.Group = "evil"
 		}
 		c.Artifact = art
 		return rt.Invoke(ctx, c)
@@ -201,7 +201,7 @@ func testHostile(t *testing.T, newDriver NewDriverFunc) {
 			if tc.ctx > 0 {
 				time.AfterFunc(tc.ctx, cancel)
 			}
-			c.App, c.Artifact = "evil", art
+			c.Group, c.Artifact = "evil", art
 			start := time.Now()
 			res, err := rt.Invoke(cctx, c)
 			took := time.Since(start)
@@ -276,22 +276,22 @@ func testHostile(t *testing.T, newDriver NewDriverFunc) {
 
 	t.Run("two apps never share an instance", func(t *testing.T) {
 		artB := art
-		ra, err := rt.Invoke(ctx, unikernel.Call{App: "alice", Artifact: art, Class: "secret.Vault", Method: "keep", Args: []any{"alice-secret"}})
+		ra, err := rt.Invoke(ctx, unikernel.Call{Group: "alice", Artifact: art, Class: "secret.Vault", Method: "keep", Args: []any{"alice-secret"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rb, err := rt.Invoke(ctx, unikernel.Call{App: "bob", Artifact: artB, Class: "secret.Vault", Method: "get"})
+		rb, err := rt.Invoke(ctx, unikernel.Call{Group: "bob", Artifact: artB, Class: "secret.Vault", Method: "get"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ra.Instance == rb.Instance || rb.Output != "null" {
 			t.Errorf("alice on %s, bob on %s got %q; want different instances and no secret", ra.Instance, rb.Instance, rb.Output)
 		}
-		rl, err := rt.Invoke(ctx, unikernel.Call{App: "bob", Artifact: artB, Class: "evil.Spy", Method: "tmp"})
+		rl, err := rt.Invoke(ctx, unikernel.Call{Group: "bob", Artifact: artB, Class: "evil.Spy", Method: "tmp"})
 		if err != nil || strings.Contains(rl.Output, "vault") {
 			t.Errorf("bob lists /tmp = %q, %v; want no alice files", rl.Output, err)
 		}
-		ra2, err := rt.Invoke(ctx, unikernel.Call{App: "alice", Artifact: art, Class: "secret.Vault", Method: "get"})
+		ra2, err := rt.Invoke(ctx, unikernel.Call{Group: "alice", Artifact: art, Class: "secret.Vault", Method: "get"})
 		if err != nil || ra2.Output != "alice-secret" || ra2.Instance != ra.Instance {
 			t.Errorf("alice again = %q on %s, %v; want her secret on her warm instance %s", ra2.Output, ra2.Instance, err, ra.Instance)
 		}
@@ -319,7 +319,7 @@ func testRecycledInstanceKeepsNoState(t *testing.T, newDriver NewDriverFunc) {
 	art := Compile(t, rt, "rec") // the compile counts as one call
 	var got []string
 	for i := 0; i < 4; i++ {
-		res, err := rt.Invoke(context.Background(), unikernel.Call{App: "rec", Artifact: art, Class: "demo.Counter"})
+		res, err := rt.Invoke(context.Background(), unikernel.Call{Group: "rec", Artifact: art, Class: "demo.Counter"})
 		if err != nil {
 			t.Fatal(err)
 		}

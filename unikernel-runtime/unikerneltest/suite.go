@@ -125,7 +125,7 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 	art := Compile(t, rt, "conf")
 	ctx := context.Background()
 	call := func(c unikernel.Call) (unikernel.Result, error) {
-		c.App, c.Artifact = "conf", art
+		c.Group, c.Artifact = "conf", art
 		return rt.Invoke(ctx, c)
 	}
 	t.Run("Fingerprint", func(t *testing.T) {
@@ -258,7 +258,7 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 	t.Run("Cancel", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		time.AfterFunc(300*time.Millisecond, cancel)
-		_, err := rt.Invoke(cctx, unikernel.Call{App: "conf", Artifact: art, Class: "demo.Sleep", Args: []any{60000.0}})
+		_, err := rt.Invoke(cctx, unikernel.Call{Group: "conf", Artifact: art, Class: "demo.Sleep", Args: []any{60000.0}})
 		if !errors.Is(err, unikernel.ErrCanceled) {
 			t.Errorf("Invoke(Sleep) canceled = %v, want ErrCanceled", err)
 		}
@@ -289,7 +289,7 @@ func RunDriverTests(t *testing.T, newDriver NewDriverFunc) {
 		for deadline := time.Now().Add(5 * time.Second); idle == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			recs = store.Snapshot() // the runtime writes records asynchronously
 			for _, r := range recs {
-				if r.App == "conf" && r.State == "idle" {
+				if r.Group == "conf" && r.State == "idle" {
 					idle++
 				}
 			}
@@ -312,7 +312,7 @@ func testStartStop(t *testing.T, drv unikernel.Driver) {
 	im := TestImage(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	h, err := drv.StartTask(ctx, unikernel.TaskConfig{ID: "conf-start", App: "x", RootFS: im.RootFS, Argv: im.AgentArgv(128), MemoryMB: 128, PidsMax: 128, TmpMB: 16})
+	h, err := drv.StartTask(ctx, unikernel.TaskConfig{ID: "conf-start", Group: "x", RootFS: im.RootFS, Argv: im.AgentArgv(128), MemoryMB: 128, PidsMax: 128, TmpMB: 16})
 	if err != nil {
 		t.Fatalf("StartTask = %v", err)
 	}
