@@ -12,7 +12,7 @@ package server
 // Config field has no line here.
 var settings = []setting{
 	{flag: "data-dir", usage: "directory of the SQLite repository and blob store", field: func(c *Config) any { return &c.DataDir }},
-	{flag: "listen", usage: "HTTP address: WebSocket at /ws, HTTP API at /api, node info at /info", field: func(c *Config) any { return &c.Listen }},
+	{flag: "listen", usage: "HTTP address: admin page at /, WebSocket at /ws, HTTP API at /api, /livez, /readyz, /metrics, node info at /info", field: func(c *Config) any { return &c.Listen }},
 	{flag: "rawsocket-listen", usage: `WAMP RawSocket TCP address, "off" to disable`, field: func(c *Config) any { return &c.RawSocketListen }},
 	{flag: "tls-cert", usage: "PEM certificate; with --tls-key both listeners use TLS", field: func(c *Config) any { return &c.TLSCert }},
 	{flag: "tls-key", usage: "PEM private key of --tls-cert", field: func(c *Config) any { return &c.TLSKey }},
@@ -38,7 +38,7 @@ var settings = []setting{
 	{flag: "disable-anonymous", usage: "refuse unauthenticated sessions; by default they are allowed with role phone", field: func(c *Config) any { return &c.Router.DisableAnonymous }},
 	{flag: "allowed-origins", usage: "comma-separated WebSocket Origin globs to accept", field: func(c *Config) any { return &c.Router.AllowedOrigins }},
 	{flag: "refactor-roles", usage: "comma-separated roles besides admin that may upload APKs", field: func(c *Config) any { return &c.Router.RefactorRoles }},
-	{usage: `ticket and WAMP-CRA accounts: [{"authid", "role" (phone|edge|admin), "ticket", "secret"}]`, field: func(c *Config) any { return &c.Router.Users }},
+	{usage: `ticket and WAMP-CRA accounts: [{"authid", "role" (phone|edge|admin), "ticket", "secret"}]; without an admin, the first start creates "admin" with its ticket in <data_dir>/admin.ticket`, field: func(c *Config) any { return &c.Router.Users }},
 	{usage: "messages queued to a client before events to it are dropped", field: func(c *Config) any { return &c.Router.OutQueueSize }},
 	{usage: "WebSocket ping interval; negative disables pings", field: func(c *Config) any { return &c.Router.KeepAlive }},
 	{usage: "time to answer an authentication challenge", field: func(c *Config) any { return &c.Router.AuthTimeout }},
