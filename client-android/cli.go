@@ -19,6 +19,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "decide":
 		return runDecide(ctx, args[1:], stdout, stderr)
+	case "run":
+		return runRun(ctx, args[1:], stdout, stderr)
 	case "refactor":
 		return runRefactor(ctx, args[1:], stdout, stderr)
 	case "tasks":
@@ -37,6 +39,7 @@ const usage = `usage: mamoc <command> [flags]
 
 commands:
   decide    rank offloading sites and print the decision as JSON
+  run       run a task on one or several sites (split, merged, with failover) and print JSON
   refactor  upload an APK to a mamoc server and print the analysis summary
   tasks     list the tasks a server knows
   stats     show a server's live stats, a line per sample (--once for one)

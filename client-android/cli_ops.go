@@ -93,13 +93,18 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer func() { _ = c.Close() }()
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	_, _ = fmt.Fprintln(tw, "TIME\tSERVER\tCPU\tLOAD\tMEM FREE\tQUEUE\tRUNNING\tWARM\tUPTIME\t")
+	// Fixed widths: live lines must line up without knowing the lines to come.
+	const row = "%-8s  %-16s  %5s  %6s  %9s  %5s  %7s  %4s  %8s\n"
+	_, _ = fmt.Fprintf(stdout, row, "TIME", "SERVER", "CPU", "LOAD", "MEM FREE", "QUEUE", "RUNNING", "WARM", "UPTIME")
+	var last time.Duration = -1
 	line := func(s Stats) {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s%%\t%s\t%s\t%d\t%d\t%d\t%s\t\n", time.Now().Format("15:04:05"), s.ServerID,
-			Human(s.CPUPercent), Human(s.Load1), HumanBytes(s.MemFreeMB*1e6), s.QueueLength, s.RunningInstances,
-			s.WarmInstances, HumanDuration(s.Uptime))
-		_ = tw.Flush()
+		if s.Uptime == last { // the same sample twice (the retained event after the first ask)
+			return
+		}
+		last = s.Uptime
+		_, _ = fmt.Fprintf(stdout, row, time.Now().Format("15:04:05"), truncate(s.ServerID, 16), Human(s.CPUPercent)+"%",
+			Human(s.Load1), HumanBytes(s.MemFreeMB*1e6), fmt.Sprint(s.QueueLength), fmt.Sprint(s.RunningInstances),
+			fmt.Sprint(s.WarmInstances), HumanDuration(s.Uptime.Round(time.Second)))
 	}
 	st, err := c.Stats(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ type Options struct {
 	ResponseTimeout time.Duration
 	// Logger receives the client's log. Default: discard.
 	Logger *slog.Logger
+	// Node names one server node among several that share the router (mamoc-server --join): the
+	// client then calls that node's scoped procedures (mamoc.node.<Node>.*). Default empty: the
+	// router's mamoc API, whichever node serves it.
+	Node string
 }
 
 func (o *Options) setDefaults() {
@@ -69,13 +74,17 @@ func (o *Options) Validate() error {
 	if (o.AuthID == "") != (o.Ticket == "") {
 		return fmt.Errorf("authid and ticket go together: %w", ErrBadArgument)
 	}
+	if o.Node != "" && !api.ValidSiteName(o.Node) {
+		return fmt.Errorf("node %q, want letters, digits, '-' and '_': %w", o.Node, ErrBadArgument)
+	}
 	return nil
 }
 
 // Client is a session with a mamoc server's router. It is safe for concurrent use.
 type Client struct {
-	nx  *nxclient.Client
-	log *slog.Logger
+	nx   *nxclient.Client
+	log  *slog.Logger
+	node string // Options.Node
 
 	subMu sync.Mutex // serializes subscribing and unsubscribing the stats topic
 
@@ -108,7 +117,12 @@ func Dial(ctx context.Context, url string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
-	return newClient(nx, log)
+	c, err := newClient(nx, log)
+	if err != nil {
+		return nil, err
+	}
+	c.node = opts.Node
+	return c, nil
 }
 
 // newClient wraps a connected nexus client.
@@ -147,6 +161,9 @@ func (c *Client) call(ctx context.Context, proc string, args wamp.List, kwargs w
 	var prog nxclient.ProgressHandler
 	if progress != nil {
 		prog = progress
+	}
+	if c.node != "" && strings.HasPrefix(proc, api.PrefixMamoc) {
+		proc = api.NodeProcedure(c.node, proc)
 	}
 	res, err := c.nx.Call(ctx, proc, nil, args, kwargs, prog)
 	if err == nil {

@@ -38,18 +38,25 @@ type Stats struct {
 	Version  string `json:"version"`
 	// Uptime is how long the server has been running.
 	Uptime time.Duration `json:"uptime"`
+	// Site is the server's site name and SiteKind edge or cloud, when the server sends them.
+	Site     string `json:"site,omitempty"`
+	SiteKind string `json:"site_kind,omitempty"`
 	// Kwargs holds every keyword the server sent, the ones above included.
 	Kwargs map[string]any `json:"kwargs,omitempty"`
 }
 
 // parseStats decodes a stats result or event (api.Stats).
 func parseStats(args wamp.List, kw wamp.Dict) Stats {
-	w := api.ParseStats(args, kw)
+	return statsOf(api.ParseStats(args, kw), kw)
+}
+
+// statsOf converts the wire stats w, whose kwargs were kw.
+func statsOf(w api.Stats, kw wamp.Dict) Stats {
 	return Stats{
 		CPUMHzTotal: w.CPUMHzTotal, MemTotalMB: w.MemTotalMB, Battery: w.BatteryPercent, CPUPercent: w.CPUPercent,
 		Load1: w.Load1, MemFreeMB: w.MemFreeMB, Cores: w.Cores, QueueLength: w.QueueLength,
 		RunningInstances: w.RunningInstances, WarmInstances: w.WarmInstances, ServerID: w.ServerID,
-		Version: w.Version, Uptime: w.Uptime, Kwargs: map[string]any(kw),
+		Version: w.Version, Uptime: w.Uptime, Site: w.Site, SiteKind: w.SiteKind, Kwargs: map[string]any(kw),
 	}
 }
 

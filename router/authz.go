@@ -86,6 +86,7 @@ func (a *authorizer) Authorize(sess *wamp.Session, msg wamp.Message) (bool, erro
 }
 
 func (a *authorizer) mayCall(role, proc string) bool {
+	proc = api.PlainProcedure(proc) // a node's scoped name is judged as its plain one
 	switch role {
 	case RoleAdmin:
 		return true
@@ -108,6 +109,7 @@ func (a *authorizer) mayCall(role, proc string) bool {
 }
 
 func mayRegister(role, proc string) bool {
+	proc = api.PlainProcedure(proc)
 	switch role {
 	case RoleAdmin:
 		return true

@@ -162,12 +162,12 @@ func (a *apps) job(ctx context.Context, from catalog.Caller, id string) (refacto
 }
 
 // register offers mamoc.app.upload and mamoc.job.get on sess.
-func (a *apps) register(sess *nxclient.Client) error {
+func (a *apps) register(sess *nxclient.Client, sc apiScope) error {
 	a.sess = sess
-	if err := sess.Register(api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+	if err := sc.register(sess, api.ProcAppUpload, a.upload, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcAppUpload, err)
 	}
-	if err := sess.Register(api.ProcJobGet, a.jobGet, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+	if err := sc.register(sess, api.ProcJobGet, a.jobGet, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 		return fmt.Errorf("register %s: %w", api.ProcJobGet, err)
 	}
 	return nil

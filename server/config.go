@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
@@ -39,8 +40,13 @@ type Config struct {
 	// which a mamoc router refuses for registering tasks).
 	JoinAuthID string `json:"join_authid"`
 	JoinTicket string `json:"join_ticket"`
-	// SiteKind is how this node describes itself in the repository's sites: "edge" or
-	// "cloud". Default "edge".
+	// SiteName names this node as a site to phones: in mamoc.site.list, in the stats event and,
+	// on a node joined to a remote router, in the node-scoped names of its API
+	// (mamoc.node.<site_name>.*). 1–64 letters, digits, '-' and '_'. Default ServerID with
+	// every other character replaced by '-'.
+	SiteName string `json:"site_name"`
+	// SiteKind is what kind of site this node is, "edge" or "cloud", as mamoc.site.list and
+	// the stats event tell phones. Default "edge".
 	SiteKind string `json:"site_kind"`
 	// GCInterval is the period of the blob garbage collection (blobs no record refers to).
 	// Default 1h; negative disables it.
@@ -83,10 +89,16 @@ func (c *Config) setDefaults() {
 		c.StatsInterval = 5 * time.Second
 	}
 	if c.ServerID == "" {
+		c.ServerID = c.SiteName
+	}
+	if c.ServerID == "" {
 		c.ServerID, _ = os.Hostname()
 		if c.ServerID == "" {
 			c.ServerID = "mamoc"
 		}
+	}
+	if c.SiteName == "" {
+		c.SiteName = siteNameOf(c.ServerID)
 	}
 	if c.SiteKind == "" {
 		c.SiteKind = "edge"
@@ -132,6 +144,9 @@ func (c *Config) Validate() error {
 	if c.Join != "" && !strings.HasPrefix(c.Join, "ws://") && !strings.HasPrefix(c.Join, "wss://") &&
 		!strings.HasPrefix(c.Join, "tcp://") && !strings.HasPrefix(c.Join, "tcps://") {
 		return fmt.Errorf("join: %q is not a ws://, wss://, tcp:// or tcps:// URL", c.Join)
+	}
+	if !api.ValidSiteName(c.SiteName) {
+		return fmt.Errorf("site_name: %q, want 1–64 letters, digits, '-' and '_'", c.SiteName)
 	}
 	if c.SiteKind != "edge" && c.SiteKind != "cloud" {
 		return fmt.Errorf("site_kind: %q is not edge or cloud", c.SiteKind)

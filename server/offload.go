@@ -43,7 +43,7 @@ func newOffload(log *slog.Logger, cat *catalog.Catalog, repo *repository.DB, sit
 
 // start subscribes to MAMoC's topics, registers mamoc's procedures and offers the tasks the
 // catalogue restored from earlier runs. Work started by events ends with ctx.
-func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents) error {
+func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEvents, sc apiScope) error {
 	o.sess = sess
 	o.calls = newCalls(ctx)
 	// A session that leaves has its calls cancelled, and an anonymous one its rights.
@@ -73,7 +73,7 @@ func (o *offload) start(ctx context.Context, sess *nxclient.Client, meta *metaEv
 		api.ProcExecutionGet:    o.apiExecutionGet,
 	}
 	for name, h := range procs {
-		if err := sess.Register(name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
+		if err := sc.register(sess, name, h, wamp.Dict{wamp.OptDiscloseCaller: true}); err != nil {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
 	}

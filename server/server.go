@@ -407,16 +407,22 @@ func (s *Server) openBackends(ctx context.Context) error {
 
 // startManager registers the server manager's procedures and subscriptions on sess.
 func (s *Server) startManager(ctx context.Context, sess *nxclient.Client) error {
+	// Sites subscribe to the stats topic first: the stats publisher then finds that
+	// subscription by lookup, as it finds one made before it joined a remote router.
+	if err := s.registerSites(ctx, sess); err != nil {
+		return fmt.Errorf("register sites: %w", err)
+	}
 	meta := newMetaEvents(sess)
 	if err := s.stats.register(sess, meta); err != nil {
 		return err
 	}
-	if err := s.apps.register(sess); err != nil {
+	if err := s.apps.register(sess, s.scope()); err != nil {
 		return err
 	}
-	if err := s.off.start(ctx, sess, meta); err != nil {
+	if err := s.off.start(ctx, sess, meta, s.scope()); err != nil {
 		return err
 	}
+
 	n, err := s.off.restoreApps(ctx, refactorStore{s.repo})
 	if err != nil {
 		return fmt.Errorf("restore refactored apps: %w", err)

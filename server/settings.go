@@ -12,7 +12,7 @@ package server
 // Config field has no line here.
 var settings = []setting{
 	{flag: "data-dir", usage: "directory of the SQLite repository and blob store", field: func(c *Config) any { return &c.DataDir }},
-	{flag: "listen", usage: "HTTP address: WebSocket at /ws, HTTP API at /api, node info at /info", field: func(c *Config) any { return &c.Listen }},
+	{flag: "listen", usage: "HTTP address: admin page at /, WebSocket at /ws, HTTP API at /api, /livez, /readyz, /metrics, node info at /info", field: func(c *Config) any { return &c.Listen }},
 	{flag: "rawsocket-listen", usage: `WAMP RawSocket TCP address, "off" to disable`, field: func(c *Config) any { return &c.RawSocketListen }},
 	{flag: "tls-cert", usage: "PEM certificate; with --tls-key both listeners use TLS", field: func(c *Config) any { return &c.TLSCert }},
 	{flag: "tls-key", usage: "PEM private key of --tls-cert", field: func(c *Config) any { return &c.TLSKey }},
@@ -26,7 +26,8 @@ var settings = []setting{
 	{flag: "resources-dir", usage: "files offered to every task as resources (MAMoC's data/ folder)", field: func(c *Config) any { return &c.ResourcesDir }, derived: "<data_dir>/resources"},
 	{flag: "refactor-register-libraries", usage: "register the procedures of an uploaded APK's bundled libraries too, not only of the app's own code", field: func(c *Config) any { return &c.RefactorRegisterLibraries }},
 	{flag: "log-level", usage: "log level: debug, info, warn or error", field: func(c *Config) any { return &c.LogLevel }},
-	{usage: "this node in the repository's sites: edge or cloud", field: func(c *Config) any { return &c.SiteKind }},
+	{flag: "site-name", usage: "name of this node as a site to phones (site list, stats, node-scoped API names)", field: func(c *Config) any { return &c.SiteName }, derived: "server_id"},
+	{flag: "site-kind", usage: "kind of site this node is: edge or cloud", field: func(c *Config) any { return &c.SiteKind }},
 	{usage: "period of blob garbage collection; negative disables it", field: func(c *Config) any { return &c.GCInterval }},
 	{usage: "largest Java source of one task in bytes", field: func(c *Config) any { return &c.MaxSourceBytes }},
 	{usage: "largest resource in bytes (receive_file, mamoc.resource.put)", field: func(c *Config) any { return &c.MaxResourceBytes }},
@@ -37,7 +38,7 @@ var settings = []setting{
 	{flag: "disable-anonymous", usage: "refuse unauthenticated sessions; by default they are allowed with role phone", field: func(c *Config) any { return &c.Router.DisableAnonymous }},
 	{flag: "allowed-origins", usage: "comma-separated WebSocket Origin globs to accept", field: func(c *Config) any { return &c.Router.AllowedOrigins }},
 	{flag: "refactor-roles", usage: "comma-separated roles besides admin that may upload APKs", field: func(c *Config) any { return &c.Router.RefactorRoles }},
-	{usage: `ticket and WAMP-CRA accounts: [{"authid", "role" (phone|edge|admin), "ticket", "secret"}]`, field: func(c *Config) any { return &c.Router.Users }},
+	{usage: `ticket and WAMP-CRA accounts: [{"authid", "role" (phone|edge|admin), "ticket", "secret"}]; without an admin, the first start creates "admin" with its ticket in <data_dir>/admin.ticket`, field: func(c *Config) any { return &c.Router.Users }},
 	{usage: "messages queued to a client before events to it are dropped", field: func(c *Config) any { return &c.Router.OutQueueSize }},
 	{usage: "WebSocket ping interval; negative disables pings", field: func(c *Config) any { return &c.Router.KeepAlive }},
 	{usage: "time to answer an authentication challenge", field: func(c *Config) any { return &c.Router.AuthTimeout }},

@@ -40,7 +40,7 @@ func (p *statsPublisher) register(sess *nxclient.Client, meta *metaEvents) error
 	p.mu.Lock()
 	p.sess = sess
 	p.mu.Unlock()
-	err := sess.Register(api.ProcStatsGet, func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+	err := p.s.scope().register(sess, api.ProcStatsGet, func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
 		if err := api.ParseNoArgs(api.ProcStatsGet, inv.Arguments, inv.ArgumentsKw); err != nil {
 			return invokeError(err)
 		}
@@ -108,7 +108,7 @@ func (p *statsPublisher) wire(st Stats) api.Stats {
 		Charging: st.Charging, CPUPercent: st.CPUPercent, Load1: st.Load1, Load5: st.Load5, Load15: st.Load15,
 		MemFreeMB: float64(st.MemFreeMB), Cores: st.Cores, QueueLength: st.Runtime.Queued,
 		RunningInstances: st.Runtime.Running, WarmInstances: st.Runtime.Warm,
-		ServerID: p.s.cfg.ServerID, Version: p.s.version, Uptime: st.Uptime,
+		ServerID: p.s.cfg.ServerID, Version: p.s.version, Uptime: st.Uptime, Site: p.s.cfg.SiteName, SiteKind: p.s.cfg.SiteKind,
 	}
 }
 

@@ -48,7 +48,11 @@ func fakeServer(t *testing.T) (string, *nxclient.Client) {
 	var mu sync.Mutex // guards have
 	have := map[string]bool{}
 	handlers := map[string]nxclient.InvocationHandler{
-		"mamoc.task.deploy": func(context.Context, *wamp.Invocation) nxclient.InvokeResult {
+		"mamoc.task.deploy": func(_ context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
+			if src, _ := inv.ArgumentsKw["source"].(string); strings.Contains(src, "Range") {
+				return nxclient.InvokeResult{Kwargs: wamp.Dict{"task": "p.Range", "source_sha256": "cd", "compiled": true,
+					"ctor_params": wamp.List{wamp.Dict{"name": "from", "type": "int"}, wamp.Dict{"name": "to", "type": "int"}}, "run_return_type": "int"}}
+			}
 			return nxclient.InvokeResult{Kwargs: wamp.Dict{"task": "p.Queens", "source_sha256": "ab", "compiled": true,
 				"ctor_params": wamp.List{wamp.Dict{"name": "N", "type": "int"}}, "resource_dependent": false, "run_return_type": "void"}}
 		},
@@ -223,5 +227,45 @@ func TestNewClientRefused(t *testing.T) {
 	url, _ := fakeServer(t)
 	if _, err := mobile.NewClient(url, "phone1", "wrong"); err == nil {
 		t.Error("NewClient with a wrong ticket succeeded")
+	}
+}
+
+// TestSites: the multi-site facade splits a range task across two sites and merges in order.
+func TestSites(t *testing.T) {
+	urlA, _ := fakeServer(t)
+	urlB, _ := fakeServer(t)
+	s, err := mobile.NewSites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	for name, url := range map[string]string{"a": urlA, "b": urlB} {
+		if err := s.AddSite(name, url, "", "", ""); err != nil {
+			t.Fatalf("AddSite(%s) = %v", name, err)
+		}
+	}
+	if err := s.AddSite("bad name", urlA, "", "", ""); !errors.Is(err, client.ErrBadArgument) {
+		t.Errorf("AddSite(bad name) = %v, want ErrBadArgument", err)
+	}
+	res, err := s.Run("class Range {}", "[]", nil, "range:0:1000", "concat", 30000, nil)
+	if err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	lines := strings.Split(res.Output, "\n")
+	if len(lines) != res.Chunks || res.Chunks < 3 || !strings.HasPrefix(lines[0], "[0 ") || res.Failovers != 0 {
+		t.Errorf("Run = %+v, want %d ordered chunk outputs starting at 0", res, res.Chunks)
+	}
+	if !strings.Contains(res.SharesJSON, `"site":"a"`) || !strings.Contains(res.SharesJSON, `"site":"b"`) {
+		t.Errorf("shares = %s, want both sites", res.SharesJSON)
+	}
+	if _, err := s.Run("class Q {}", "[]", nil, "diagonal", "", 0, nil); !errors.Is(err, client.ErrBadArgument) {
+		t.Errorf("Run(split diagonal) = %v, want ErrBadArgument", err)
+	}
+	js, err := s.SitesJSON()
+	if err != nil || !strings.Contains(js, `"connected":true`) {
+		t.Errorf("SitesJSON = %s, %v", js, err)
+	}
+	if err := s.RemoveSite("b"); err != nil {
+		t.Errorf("RemoveSite(b) = %v", err)
 	}
 }

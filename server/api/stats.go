@@ -31,6 +31,9 @@ type Stats struct {
 	QueueLength, RunningInstances, WarmInstances int
 	// ServerID and Version identify the server.
 	ServerID, Version string
+	// Site is the server's site name and SiteKind "edge" or "cloud"; "" from servers that do not
+	// send them.
+	Site, SiteKind string
 	// Uptime is how long the server has been running.
 	Uptime time.Duration
 }
@@ -59,6 +62,8 @@ func (s Stats) Kwargs() wamp.Dict {
 		"running_instances": s.RunningInstances,
 		"warm_instances":    s.WarmInstances,
 		"uptime_s":          s.Uptime.Seconds(),
+		"site":              s.Site,
+		"site_kind":         s.SiteKind,
 	}
 }
 
@@ -81,6 +86,7 @@ func ParseStats(args wamp.List, kw wamp.Dict) Stats {
 	s.QueueLength, s.RunningInstances = int(integer(kw, "queue_length")), int(integer(kw, "running_instances"))
 	s.WarmInstances = int(integer(kw, "warm_instances"))
 	s.ServerID, s.Version = str(kw, "server_id"), str(kw, "version")
+	s.Site, s.SiteKind = str(kw, "site"), str(kw, "site_kind")
 	s.Uptime = seconds(float(kw, "uptime_s"))
 	return s
 }

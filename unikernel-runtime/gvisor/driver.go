@@ -103,6 +103,8 @@ type Driver struct {
 
 	mu    sync.Mutex // guards tasks
 	tasks map[string]*task
+
+	sweepOnce sync.Once // the first StartTask sweeps what killed servers left behind
 }
 
 // New returns a gVisor driver. It does not look for runsc: a host without it fingerprints as undetected.

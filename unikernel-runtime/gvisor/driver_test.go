@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,49 @@ func TestConfigValidate(t *testing.T) {
 	for _, tc := range tests {
 		if _, err := gvisor.New(tc.cfg); (err != nil) != tc.wantErr {
 			t.Errorf("New(%+v) error = %v, want error %v", tc.cfg, err, tc.wantErr)
+		}
+	}
+}
+
+// TestSweepsLeftovers leaves a dead sandbox's bundle and cgroup leaf behind, as a server killed
+// outright would, and checks the next driver's first start removes them.
+func TestSweepsLeftovers(t *testing.T) {
+	state, parent := t.TempDir(), "mamoc-gvisor-test-"+strconv.Itoa(os.Getpid())
+	d, err := gvisor.New(gvisor.Config{StateDir: state, CgroupParent: parent, Logger: unikerneltest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireRunsc(t, d)
+	t.Cleanup(func() { _ = d.Close() })
+	dead := filepath.Join(state, "bundles", "uk-dead")
+	leaf := filepath.Join("/sys/fs/cgroup/memory", parent, "uk-dead")
+	t.Cleanup(func() {
+		_ = os.Remove(leaf)
+		ctrls, _ := os.ReadDir("/sys/fs/cgroup")
+		for _, c := range ctrls {
+			_ = os.Remove(filepath.Join("/sys/fs/cgroup", c.Name(), parent))
+		}
+	})
+	for _, dir := range []string{dead, leaf} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(dead, old, old); err != nil {
+		t.Fatal(err)
+	}
+	im := unikerneltest.TestImage(t)
+	ctx := context.Background()
+	h, err := d.StartTask(ctx, unikernel.TaskConfig{ID: "uk-live", RootFS: im.RootFS, Argv: im.AgentArgvAt(128, unikernel.AgentEndpoints{}), MemoryMB: 128, PidsMax: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.StopTask(ctx, h.ID)
+	_ = h.Conn.Close()
+	for _, dir := range []string{dead, leaf} {
+		if _, err := os.Stat(dir); err == nil {
+			t.Errorf("%s still there after the first StartTask, want it swept", dir)
 		}
 	}
 }

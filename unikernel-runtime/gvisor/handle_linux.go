@@ -73,6 +73,7 @@ func (t *task) cleanup() {
 		if t.cg != nil {
 			t.cg.remove()
 		}
+		t.d.removeLeaves(t.id)
 		_ = os.RemoveAll(t.bundle)
 		t.d.mu.Lock()
 		delete(t.d.tasks, t.id)
@@ -139,6 +140,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	d.sweepOnce.Do(func() { d.sweep(ctx) })
 	t := &task{id: cfg.ID, d: d, bundle: filepath.Join(d.cfg.StateDir, "bundles", cfg.ID), done: make(chan struct{})}
 	if err := writeBundle(t.bundle, d.bundleSpec(cfg)); err != nil {
 		return nil, err
@@ -192,4 +194,49 @@ func (t *task) cleanupUnstarted() {
 		t.cg.remove()
 	}
 	_ = os.RemoveAll(t.bundle)
+}
+
+// sweep removes what the sandboxes of a server killed outright left behind (the sandboxes
+// themselves died with their runsc): bundles runsc no longer knows that are older than a minute
+// (younger ones may belong to another server booting on the same state dir), and their cgroup
+// leaves, which the kernel removes only once empty.
+func (d *Driver) sweep(ctx context.Context) {
+	dir := filepath.Join(d.cfg.StateDir, "bundles")
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
+		return
+	}
+	out, err := d.runsc(ctx, "list", "-quiet").Output()
+	if err != nil {
+		return
+	}
+	known := map[string]bool{}
+	for _, id := range strings.Fields(string(out)) {
+		known[id] = true
+	}
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || known[e.Name()] || time.Since(info.ModTime()) < time.Minute {
+			continue
+		}
+		if _, err := d.get(e.Name()); err == nil {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		d.removeLeaves(e.Name())
+		d.log.Info("removed a dead sandbox's leftovers", "id", e.Name())
+	}
+}
+
+// removeLeaves removes the instance's empty cgroup leaves in every controller: runsc creates
+// leaves in the controllers the driver does not (blkio, cpuset, devices, freezer…) and leaves
+// them behind when it is killed before it can tear the container down.
+func (d *Driver) removeLeaves(id string) {
+	ctrls, err := os.ReadDir(d.cfg.CgroupRoot)
+	if err != nil {
+		return
+	}
+	for _, c := range ctrls {
+		_ = os.Remove(filepath.Join(d.cfg.CgroupRoot, c.Name(), d.cfg.CgroupParent, id))
+	}
 }

@@ -1,5 +1,6 @@
-// Command mamoc is the mamoc command-line client: it ranks offloading sites (decide), uploads
-// APKs for analysis (refactor), and shows a server's tasks, live stats and APK jobs.
+// Command mamoc is the mamoc command-line client: it runs tasks on one or several sites (run),
+// ranks offloading sites (decide), uploads APKs for analysis (refactor), and shows a server's
+// tasks, live stats and APK jobs.
 package main
 
 import (
