@@ -29,6 +29,7 @@ func BenchmarkNoopRPC(b *testing.B) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	defer func() { cancel(); <-done }()
+	<-srv.Ready() // remote calls answer mamoc.error.unavailable before
 
 	callee, err := srv.Router().ConnectLocal(nxclient.Config{})
 	if err != nil {
