@@ -414,6 +414,31 @@ func TestJobAndExecutionVisibility(t *testing.T) {
 	}
 	port := srv.Addr().(*net.TCPAddr).Port
 	local := fmt.Sprintf("http://127.0.0.1:%d/api/jobs/%s", port, job)
+	// edge1 sees the admin's job only once it uploaded the same APK itself (over HTTP).
+	getJob := func(u router.User) int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, local, nil)
+		req.SetBasicAuth(u.AuthID, u.Ticket)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := getJob(edgeUser); code != http.StatusNotFound {
+		t.Errorf("edge1 GET the admin's job = %d, want 404", code)
+	}
+	upReq, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/api/apps", port),
+		strings.NewReader("PK\x03\x04 not really an APK"))
+	upReq.SetBasicAuth(edgeUser.AuthID, edgeUser.Ticket)
+	if resp, err := http.DefaultClient.Do(upReq); err != nil {
+		t.Fatal(err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	if code := getJob(edgeUser); code != http.StatusOK {
+		t.Errorf("edge1 GET the job of an APK it uploaded too = %d, want 200", code)
+	}
 	httpTests := []struct {
 		name, base, path string
 		user             *router.User
