@@ -62,10 +62,21 @@ url_b=$url
 for s in "a=$url_a" "b=$url_b"; do # deploy and warm each site
 	"$tmp/mamoc" run --site "$s" --source "$src" --params '[0, 1000]' --split none >/dev/null
 done
-read -r one out1 <<<"$(wall --site "a=$url_a")"
-read -r two out2 <<<"$(wall --site "a=$url_a" --site "b=$url_b")"
-if [ "$out1" != "$out2" ]; then echo "FAIL: two sites counted $out2 primes, one site $out1" >&2; exit 1; fi
-echo "primes below $BOUND ($out1): one site (core 0) ${one}s, two sites (cores 0 and $cpu_b) ${two}s: speedup $(ratio "$one" "$two")x (goal >= 1.8x)"
+# Alternate the two configurations REPS times and compare the fastest runs: on a shared machine
+# the fastest run is the one least disturbed by other load.
+REPS=${MAMOC_BENCH_REPS:-3}
+ones=() twos=()
+for _ in $(seq 1 "$REPS"); do
+	read -r t out1 <<<"$(wall --site "a=$url_a")"
+	ones+=("$t")
+	read -r t out2 <<<"$(wall --site "a=$url_a" --site "b=$url_b")"
+	twos+=("$t")
+	if [ "$out1" != "$out2" ]; then echo "FAIL: two sites counted $out2 primes, one site $out1" >&2; exit 1; fi
+done
+fastest() { printf '%s\n' "$@" | sort -g | head -1; }
+one=$(fastest "${ones[@]}")
+two=$(fastest "${twos[@]}")
+echo "primes below $BOUND ($out1), fastest of $REPS alternated runs: one site (core 0) ${one}s [${ones[*]}], two sites (cores 0 and $cpu_b) ${two}s [${twos[*]}]: speedup $(ratio "$one" "$two")x (goal >= 1.8x)"
 
 start c ""
 url_c=$url
@@ -74,8 +85,13 @@ url_d=$url
 for s in "c=$url_c" "d=$url_d"; do
 	"$tmp/mamoc" run --site "$s" --source "$src" --params '[0, 1000]' --split none >/dev/null
 done
-read -r four out4 <<<"$(wall --site "a=$url_a" --site "b=$url_b" --site "c=$url_c" --site "d=$url_d")"
-if [ "$out1" != "$out4" ]; then echo "FAIL: four sites counted $out4 primes, one site $out1" >&2; exit 1; fi
-echo "four sites on loopback ($cores cores, c and d unpinned): ${four}s: speedup $(ratio "$one" "$four")x over one site"
+fours=()
+for _ in $(seq 1 "$REPS"); do
+	read -r t out4 <<<"$(wall --site "a=$url_a" --site "b=$url_b" --site "c=$url_c" --site "d=$url_d")"
+	fours+=("$t")
+	if [ "$out1" != "$out4" ]; then echo "FAIL: four sites counted $out4 primes, one site $out1" >&2; exit 1; fi
+done
+four=$(fastest "${fours[@]}")
+echo "four sites on loopback ($cores cores, c and d unpinned), fastest of $REPS: ${four}s [${fours[*]}]: $(ratio "$one" "$four")x over one site"
 
 go test -run '^$' -bench MultisiteSmallTask -benchtime 20x -count=1 ./client-android/ | grep -E '^(Benchmark|ok|FAIL)'
