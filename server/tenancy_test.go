@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -593,7 +594,7 @@ func TestDrainAtSIGTERM(t *testing.T) {
 	}
 	cfg := server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: t.TempDir(), StatsInterval: time.Hour,
 		ShutdownTimeout: 40 * time.Second}
-	cfg.Runtime.MaxInstances, cfg.Runtime.MaxConcurrent, cfg.Runtime.MinWarm, cfg.Runtime.Spare = 4, 2, -1, 0
+	cfg.Runtime.MaxInstances, cfg.Runtime.MaxConcurrent, cfg.Runtime.MaxPerApp, cfg.Runtime.MinWarm, cfg.Runtime.Spare = 4, 2, 2, -1, 0
 	child := startChild(t, cfg, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -628,7 +629,13 @@ func TestDrainAtSIGTERM(t *testing.T) {
 		}
 		errs[1] = err
 	}()
-	time.Sleep(1500 * time.Millisecond)
+	// SIGTERM once both calls run (the server's own gauge says so).
+	for deadline := time.Now().Add(time.Minute); runningCalls(ctx, child.ws) < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the two calls never ran together")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	_ = child.cmd.Process.Signal(syscall.SIGTERM)
 	wg.Wait()
 	for i, what := range []string{"mamoc.task.run", "the task's procedure"} {
@@ -713,4 +720,24 @@ func nonLoopbackIP() net.IP {
 		}
 	}
 	return nil
+}
+
+// runningCalls reads the gauge mamoc_calls_running from the server's /metrics (-1 if unknown).
+func runningCalls(ctx context.Context, addr string) int {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "mamoc_calls_running "); ok {
+			var n float64
+			if _, err := fmt.Sscan(v, &n); err == nil {
+				return int(n)
+			}
+		}
+	}
+	return -1
 }
