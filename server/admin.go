@@ -12,6 +12,7 @@ import (
 
 	"github.com/mamoc-go/mamoc/repository"
 	"github.com/mamoc-go/mamoc/router"
+	"github.com/mamoc-go/mamoc/server/api"
 	"github.com/mamoc-go/mamoc/server/catalog"
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
@@ -45,7 +46,7 @@ type adminView struct {
 	Executions                                          []repository.Execution
 	Tasks                                               []catalog.Task
 	Jobs                                                []repository.Job
-	Sites                                               []repository.Site
+	Sites                                               []api.SiteInfo
 	Boots, Recycles                                     int64
 }
 
@@ -125,7 +126,9 @@ func (s *Server) adminView(ctx context.Context) adminView {
 			}
 			v.Jobs = jobs
 		}
-		v.Sites, _ = repo.ListSites(ctx)
+		if l, err := s.siteList(ctx); err == nil {
+			v.Sites = l.Sites
+		}
 	}
 	s.mu.Lock()
 	off := s.off

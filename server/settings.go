@@ -67,7 +67,7 @@ var settings = []setting{
 	{usage: "an idle instance using more than this percentage of its memory limit is replaced by a fresh one", field: func(c *Config) any { return &c.Runtime.RecycleMemoryPercent }},
 	{usage: "time to boot one instance", field: func(c *Config) any { return &c.Runtime.BootTimeout }},
 	{usage: "time to compile one source", field: func(c *Config) any { return &c.Runtime.CompileTimeout }},
-	{usage: "CPU cores of one instance; negative means unlimited", field: func(c *Config) any { return &c.Runtime.InstanceCPUs }},
+	{usage: "CPU cores of one instance; negative means unlimited", field: func(c *Config) any { return &c.Runtime.InstanceCPUs }, derived: "the machine's cores"},
 	{usage: "default CPU-time limit of a task", field: func(c *Config) any { return &c.Runtime.Limits.CPUTime }},
 	{usage: "default bound of a task's output and result, each, in bytes", field: func(c *Config) any { return &c.Runtime.Limits.OutputBytes }},
 	{usage: "largest wall-time limit a call may ask for", field: func(c *Config) any { return &c.Runtime.MaxLimits.WallTime }},

@@ -127,9 +127,18 @@ const siteMaxAge = 6
 // apiSiteList answers mamoc.site.list with the edge and cloud nodes on this router that published
 // stats in the last siteMaxAge stats intervals (this node included), by name.
 func (s *Server) apiSiteList(ctx context.Context, _ *wamp.Invocation) nxclient.InvokeResult {
-	sites, err := s.repo.ListSites(ctx)
+	l, err := s.siteList(ctx)
 	if err != nil {
 		return invokeError(err)
+	}
+	return nxclient.InvokeResult{Kwargs: l.Kwargs()}
+}
+
+// siteList is what mamoc.site.list answers (the admin page shows it too).
+func (s *Server) siteList(ctx context.Context) (api.SiteList, error) {
+	sites, err := s.repo.ListSites(ctx)
+	if err != nil {
+		return api.SiteList{}, err
 	}
 	cutoff := time.Now().Add(-siteMaxAge * s.cfg.StatsInterval)
 	l := api.SiteList{Sites: []api.SiteInfo{}}
@@ -148,5 +157,5 @@ func (s *Server) apiSiteList(ctx context.Context, _ *wamp.Invocation) nxclient.I
 		}
 		l.Sites = append(l.Sites, api.SiteInfo{Name: name, Kind: string(st.Kind), Stats: api.ParseStats(nil, kw), LastSeen: st.UpdatedAt})
 	}
-	return nxclient.InvokeResult{Kwargs: l.Kwargs()}
+	return l, nil
 }

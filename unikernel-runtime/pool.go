@@ -169,12 +169,13 @@ func (rt *Runtime) renew() {
 func (rt *Runtime) retireIdle(in *instance) {
 	rt.mu.Lock()
 	ok := in.state == stateIdle && rt.insts[in.id] == in
+	why := in.renew
 	if ok {
 		in.state = stateStopping
 	}
 	rt.mu.Unlock()
 	if ok {
-		rt.retire(in, in.renew)
+		rt.retire(in, why)
 	}
 }
 

@@ -23,7 +23,7 @@ public final class Agent {
     static final int ST_OK = 0, ST_TASK = 1, ST_ARG = 2, ST_LIMIT = 3, ST_INTERNAL = 4;
 
     private final DataInputStream in;
-    private final DataOutputStream out; // guarded by this
+    private final DataOutputStream out; // written only by the writer thread (write)
     private ClassLoader shims; // set once by the reading thread before any invoke
     private volatile ClassLoader app;
     private volatile String appHash = "";
@@ -64,7 +64,11 @@ public final class Agent {
         System.setIn(new ByteArrayInputStream(new byte[0]));
         System.setOut(new PrintStream(Capture.OUT, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(Capture.ERR, true, StandardCharsets.UTF_8));
+        Thread writer = new Thread(a::write, "mamoc-write");
+        writer.setDaemon(true);
+        writer.start();
         a.serve();
+        a.drain();
         System.exit(0);
     }
 
@@ -142,11 +146,41 @@ public final class Agent {
         return sb.length() > 4000 ? sb.substring(0, 4000) : sb.toString();
     }
 
-    synchronized void send(Wire.Writer w) throws IOException {
-        byte[] b = w.bytes();
-        out.writeInt(b.length);
-        out.write(b);
-        out.flush();
+    /** Frames wait here for the writer thread; a call's thread never writes the stream itself, so stopping it cannot cut a frame. */
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private static final byte[] DRAINED = new byte[0];
+    private final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+
+    void send(Wire.Writer w) throws IOException {
+        outbox.add(w.bytes());
+    }
+
+    /** write sends queued frames in order, flushing when the queue is empty (several replies, one write). */
+    void write() {
+        try {
+            while (true) {
+                byte[] b = outbox.take();
+                if (b == DRAINED) break;
+                out.writeInt(b.length);
+                out.write(b);
+                if (outbox.isEmpty()) out.flush();
+            }
+            out.flush();
+        } catch (InterruptedException | IOException e) {
+            // the host is gone
+        } finally {
+            drained.countDown();
+        }
+    }
+
+    /** drain waits until every frame queued so far is written. */
+    void drain() {
+        outbox.add(DRAINED);
+        try {
+            drained.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void error(int id, String msg) throws IOException {
