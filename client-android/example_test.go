@@ -158,3 +158,39 @@ func ExampleClient_SubscribeStats() {
 	// server fake-1: 4 cores, 9600 MHz total, 12.5% busy
 	// queue length 0
 }
+
+// Run a task on whichever of several sites the decision engine picks; a site that fails hands
+// its work to another.
+func ExampleMulti() {
+	urlA, stopA := exampleServer()
+	defer stopA()
+	urlB, stopB := exampleServer()
+	defer stopB()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	m, err := client.NewMulti(client.MultiConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = m.Close() }()
+	for name, url := range map[string]string{"a": urlA, "b": urlB} {
+		if err := m.AddSite(ctx, client.SiteConfig{Name: name, URL: url}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	res, err := m.Run(ctx, client.Job{
+		Source: "package test;\npublic class Echo { public Echo(int N) {} public void run() {} }",
+		Params: []any{13},
+		Split:  client.Split{Mode: client.SplitNone},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("output:", res.Output, "sites:", len(res.Shares), "failovers:", res.Failovers)
+	// Output:
+	// output: int:13 sites: 1 failovers: 0
+}

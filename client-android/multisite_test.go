@@ -216,11 +216,13 @@ func TestMultisiteSplit(t *testing.T) {
 		name     string
 		job      client.Job
 		output   string
+		split    string
 		minSites int // the first split of a task has no history: every site takes part
 	}{
-		{"range", client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 600_000}}, "49098", 3},
-		{"auto range", client.Job{Source: primes, Params: []any{100, 300_000}}, "", 2},
-		{"lines", client.Job{Source: readFile(t, "../examples/kmp/KMP.java"), Params: []any{"the"}, Resource: []byte(text), Split: client.Split{Mode: client.SplitLines}, Merge: client.MergeSum}, "", 3},
+		{"range", client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 600_000}}, "49098", "range:0:600000", 3},
+		// Primes is known to be quick by now: split or not, the answer is the same.
+		{"auto range", client.Job{Source: primes, Params: []any{100, 300_000}}, "", "range:100:300000", 1},
+		{"lines", client.Job{Source: readFile(t, "../examples/kmp/KMP.java"), Params: []any{"the"}, Resource: []byte(text), Split: client.Split{Mode: client.SplitLines}, Merge: client.MergeSum}, "", "lines", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := m.Run(ctx, tc.job)
@@ -242,30 +244,31 @@ func TestMultisiteSplit(t *testing.T) {
 			if got.Output != want.Output {
 				t.Errorf("Run(%s) output = %q, want the single-site %q", tc.name, got.Output, want.Output)
 			}
-			if len(got.Shares) < tc.minSites || got.Chunks < 4 || got.Failovers != 0 {
-				t.Errorf("Run(%s) = %d chunks, shares %+v, %d failovers; want ≥ %d sites, ≥ 4 chunks, no failover", tc.name, got.Chunks, got.Shares, got.Failovers, tc.minSites)
+			if got.Split != tc.split || len(got.Shares) < tc.minSites || (tc.minSites > 1 && got.Chunks < 4) || got.Failovers != 0 {
+				t.Errorf("Run(%s) = split %s, %d chunks, shares %+v, %d failovers; want split %s, ≥ %d sites, no failover", tc.name, got.Split, got.Chunks, got.Shares, got.Failovers, tc.split, tc.minSites)
 			}
 		})
 	}
 
 	t.Run("small task stays on one site", func(t *testing.T) {
 		job := client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 2000}}
-		for i := range 3 {
+		const runs = 5 // the first runs may meet cold instances
+		for i := range runs {
 			res, err := m.Run(ctx, job)
 			if err != nil || res.Output != "303" {
 				t.Fatalf("Run #%d = %+v, %v; want 303", i, res, err)
 			}
-			if i > 0 && (len(res.Shares) != 1 || res.Chunks != 1) {
+			if i == runs-1 && (len(res.Shares) != 1 || res.Chunks != 1) {
 				t.Errorf("Run #%d = %d chunks on %+v, want one chunk on one site (%s)", i, res.Chunks, res.Shares, res.Decision.Reason)
 			}
 		}
 	})
 }
 
-// TestMultisiteSlowSite: a site with a fifth of a core gets less of the work.
+// TestMultisiteSlowSite: a site with a tenth of a core gets less of the work.
 func TestMultisiteSlowSite(t *testing.T) {
 	fast := startSite(t, "fast", "", "", nil)
-	slow := startSite(t, "slow", "", "", func(c *server.Config) { c.Runtime.InstanceCPUs = 0.2 })
+	slow := startSite(t, "slow", "", "", func(c *server.Config) { c.Runtime.InstanceCPUs = 0.1 })
 	m := newMulti(t, fast, slow)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
@@ -453,5 +456,34 @@ func TestRunCLI(t *testing.T) {
 	args = append(args[:len(args)-2], "--timeout", "5s", "--connect-timeout", "200ms")
 	if code := client.Main(t.Context(), args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no site") {
 		t.Errorf("mamoc run with every site down = exit %d, stderr %q; want exit 1 and no site", code, stderr.String())
+	}
+}
+
+// TestMultiFailingSite: a site that fails every attempt (here: it never finds the task) fails the
+// job at once with ErrNoSite and its failures in the breakdown, not at the deadline; with a local
+// runner the phone runs the job.
+func TestMultiFailingSite(t *testing.T) {
+	url, stop := exampleServer()
+	defer stop()
+	m, err := client.NewMulti(client.MultiConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close() }()
+	if err := m.AddSite(t.Context(), client.SiteConfig{Name: "a", URL: url}); err != nil {
+		t.Fatal(err)
+	}
+	job := client.Job{Source: "package test;\npublic class Missing { public Missing(int from, int to) {} public int run() { return 0; } }",
+		Split: client.Split{Mode: client.SplitNone}, Params: []any{0, 10}, Timeout: time.Minute}
+	start := time.Now()
+	_, err = m.Run(t.Context(), job)
+	je, ok := errors.AsType[*client.JobError](err)
+	if !errors.Is(err, client.ErrNoSite) || !ok || time.Since(start) > 10*time.Second || shareOf(je.Result, "a").Failures < 1 {
+		t.Errorf("Run on a failing site = %v after %s, want ErrNoSite at once with a's failures", err, time.Since(start))
+	}
+	job.Local = countPrimes
+	res, err := m.Run(t.Context(), job)
+	if err != nil || res.Output != "4" || shareOf(res, "local").Chunks != 1 || res.Failovers != 1 {
+		t.Errorf("Run on a failing site with a local runner = %+v, %v; want 4 from local after a failover", res, err)
 	}
 }

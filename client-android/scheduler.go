@@ -207,7 +207,9 @@ func (s *scheduler) work(ctx context.Context, w *worker) {
 			if s.pending() == 0 {
 				return
 			}
-			s.checkStuck()
+			if s.checkStuck() {
+				continue // a chunk was released for another try, or the job failed
+			}
 			wake := s.wake
 			s.mu.Unlock()
 			select {
@@ -285,8 +287,10 @@ func (s *scheduler) localLeft() bool {
 	return false
 }
 
-// checkStuck ends the job when no live worker may take a pending chunk. s.mu is held.
-func (s *scheduler) checkStuck() {
+// checkStuck ends the job when no live worker may take a pending chunk, or lets the live ones try
+// a chunk again that each of them failed once. It reports whether it changed anything. s.mu is
+// held.
+func (s *scheduler) checkStuck() bool {
 	for _, c := range s.chunks {
 		if c.done || c.running {
 			continue
@@ -305,13 +309,15 @@ func (s *scheduler) checkStuck() {
 				clear(c.failedOn)
 			}
 			s.broadcast()
-			return
+			return true
 		}
 	}
-	if s.aliveRemote() == 0 && !s.localLeft() && s.running() == 0 {
+	if s.aliveRemote() == 0 && !s.localLeft() && s.running() == 0 && s.fatal == nil {
 		s.fatal = fmt.Errorf("every site is down or failed: %w", ErrNoSite)
 		s.broadcast()
+		return true
 	}
+	return false
 }
 
 // running counts the chunks being run. s.mu is held.

@@ -284,6 +284,54 @@ func (s *Server) jobAccess(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// grantUpload wraps the HTTP upload endpoint: the uploader of an accepted APK owns it (and so
+// sees its job), also when the same APK was uploaded before and its job is reused.
+func (s *Server) grantUpload(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/apps" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &uploadRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		u, err := s.httpUser(r)
+		if err != nil || rec.status >= 300 {
+			return
+		}
+		var up api.Upload
+		if json.Unmarshal(rec.body.Bytes(), &up) != nil || up.Job == "" {
+			return
+		}
+		if j, err := s.apps.mgr.Job(r.Context(), up.Job); err == nil && j.APKSHA256 != "" {
+			if err := s.apps.repo.GrantContent(context.WithoutCancel(r.Context()), j.APKSHA256, u.AuthID); err != nil {
+				s.log.Warn("record the uploader of an APK", "job", up.Job, "err", err)
+			}
+		}
+	})
+}
+
+// uploadRecorder keeps the status and the (small JSON) body of an upload's answer.
+type uploadRecorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (u *uploadRecorder) WriteHeader(code int) {
+	u.status = code
+	u.ResponseWriter.WriteHeader(code)
+}
+
+func (u *uploadRecorder) Write(b []byte) (int, error) {
+	if u.status == 0 {
+		u.status = http.StatusOK
+	}
+	if u.body.Len() < 4096 {
+		u.body.Write(b)
+	}
+	return u.ResponseWriter.Write(b)
+}
+
 func eq(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // restoreApps registers again the procedures of every analysed app, so that refactored apps

@@ -120,8 +120,13 @@ func TestRefactoredAppRuns(t *testing.T) {
 	}
 
 	// Progress events carry the job id; a job that is not an APK fails with a clear error.
+	// They reach the uploader (and admins), never another phone.
 	events := make(chan *wamp.Event, 64)
-	if err := phone.SubscribeChan(api.TopicJobProgress, events, nil); err != nil {
+	if err := edge.SubscribeChan(api.TopicJobProgress, events, nil); err != nil {
+		t.Fatal(err)
+	}
+	phoneEvents := make(chan *wamp.Event, 64)
+	if err := phone.SubscribeChan(api.TopicJobProgress, phoneEvents, nil); err != nil {
 		t.Fatal(err)
 	}
 	res, err = edge.Call(ctx, api.ProcAppUpload, nil, wamp.List{apktest.Read(t, "TC-debug.apk")}, nil, nil)
@@ -142,6 +147,11 @@ func TestRefactoredAppRuns(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("no mamoc.job.progress event with state done for the TC-debug job")
 		}
+	}
+	select {
+	case ev := <-phoneEvents:
+		t.Errorf("a phone received another caller's job progress: %v %v", ev.Arguments, ev.ArgumentsKw)
+	default:
 	}
 	res, err = edge.Call(ctx, api.ProcAppUpload, nil, wamp.List{[]byte("this is not a zip")}, nil, nil)
 	if err != nil {

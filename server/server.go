@@ -449,7 +449,7 @@ func (s *Server) mux() *http.ServeMux {
 		if !s.jobAccess(w, r) {
 			return
 		}
-		s.requireUploader(mgr.Handler()).ServeHTTP(w, r)
+		s.requireUploader(s.grantUpload(mgr.Handler())).ServeHTTP(w, r)
 	})
 	m.HandleFunc("GET /livez", s.handleLivez)
 	m.HandleFunc("GET /readyz", s.handleReadyz)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -414,6 +415,31 @@ func TestJobAndExecutionVisibility(t *testing.T) {
 	}
 	port := srv.Addr().(*net.TCPAddr).Port
 	local := fmt.Sprintf("http://127.0.0.1:%d/api/jobs/%s", port, job)
+	// edge1 sees the admin's job only once it uploaded the same APK itself (over HTTP).
+	getJob := func(u router.User) int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, local, nil)
+		req.SetBasicAuth(u.AuthID, u.Ticket)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := getJob(edgeUser); code != http.StatusNotFound {
+		t.Errorf("edge1 GET the admin's job = %d, want 404", code)
+	}
+	upReq, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/api/apps", port),
+		strings.NewReader("PK\x03\x04 not really an APK"))
+	upReq.SetBasicAuth(edgeUser.AuthID, edgeUser.Ticket)
+	if resp, err := http.DefaultClient.Do(upReq); err != nil {
+		t.Fatal(err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	if code := getJob(edgeUser); code != http.StatusOK {
+		t.Errorf("edge1 GET the job of an APK it uploaded too = %d, want 200", code)
+	}
 	httpTests := []struct {
 		name, base, path string
 		user             *router.User
@@ -568,7 +594,7 @@ func TestDrainAtSIGTERM(t *testing.T) {
 	}
 	cfg := server.Config{Listen: "127.0.0.1:0", RawSocketListen: "off", DataDir: t.TempDir(), StatsInterval: time.Hour,
 		ShutdownTimeout: 40 * time.Second}
-	cfg.Runtime.MaxInstances, cfg.Runtime.MaxConcurrent, cfg.Runtime.MinWarm, cfg.Runtime.Spare = 4, 2, -1, 0
+	cfg.Runtime.MaxInstances, cfg.Runtime.MaxConcurrent, cfg.Runtime.MaxPerApp, cfg.Runtime.MinWarm, cfg.Runtime.Spare = 4, 2, 2, -1, 0
 	child := startChild(t, cfg, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -603,7 +629,13 @@ func TestDrainAtSIGTERM(t *testing.T) {
 		}
 		errs[1] = err
 	}()
-	time.Sleep(1500 * time.Millisecond)
+	// SIGTERM once both calls run (the server's own gauge says so).
+	for deadline := time.Now().Add(time.Minute); runningCalls(ctx, child.ws) < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the two calls never ran together")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	_ = child.cmd.Process.Signal(syscall.SIGTERM)
 	wg.Wait()
 	for i, what := range []string{"mamoc.task.run", "the task's procedure"} {
@@ -688,4 +720,24 @@ func nonLoopbackIP() net.IP {
 		}
 	}
 	return nil
+}
+
+// runningCalls reads the gauge mamoc_calls_running from the server's /metrics (-1 if unknown).
+func runningCalls(ctx context.Context, addr string) int {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "mamoc_calls_running "); ok {
+			var n float64
+			if _, err := fmt.Sscan(v, &n); err == nil {
+				return int(n)
+			}
+		}
+	}
+	return -1
 }
