@@ -17,48 +17,86 @@ final class Invoker {
         Object[] args;
     }
 
-    static Choice<Constructor<?>> pickConstructor(Class<?> c, String[] types, List<?> args, ClassLoader l) throws ArgException {
-        if (!Modifier.isPublic(c.getModifiers())) throw new ArgException("class " + c.getName() + " is not public");
-        List<Constructor<?>> cands = new ArrayList<>(Arrays.asList(c.getConstructors()));
-        return pick(c.getName() + " constructor", cands, types, args, l);
-    }
-
-    static Choice<Method> pickMethod(Class<?> c, String name, String[] types, List<?> args, ClassLoader l) throws ArgException {
-        List<Method> cands = new ArrayList<>();
-        for (Method m : c.getMethods()) {
-            if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers())) cands.add(m);
+    /** Members is one class's candidates, found and sorted once: key is kind + name, kind c (constructor), s (static) or i (instance). */
+    private static final ClassValue<Map<String, Members>> MEMBERS = new ClassValue<>() {
+        @Override
+        protected Map<String, Members> computeValue(Class<?> c) {
+            return new java.util.concurrent.ConcurrentHashMap<>();
         }
-        return pick(c.getName() + "." + name, cands, types, args, l);
-    }
+    };
 
-    static Choice<Method> pickInstanceMethod(Class<?> c, String name, String[] types, List<?> args, ClassLoader l) throws ArgException {
-        List<Method> cands = new ArrayList<>();
-        for (Method m : c.getMethods()) {
-            if (m.getName().equals(name) && !Modifier.isStatic(m.getModifiers())) cands.add(m);
+    /** Members holds a class's candidates for one name, sorted, with their parameter types, and the exact matches by declared types. */
+    private static final class Members {
+        final Executable[] cands;
+        final Class<?>[][] params;
+        final Map<String, Integer> byTypes = new java.util.concurrent.ConcurrentHashMap<>(); // joined declared types -> index in cands
+
+        Members(List<? extends Executable> l) {
+            l.sort(Comparator.comparing(m -> Arrays.toString(m.getParameterTypes())));
+            cands = l.toArray(new Executable[0]);
+            params = new Class<?>[cands.length][];
+            for (int i = 0; i < cands.length; i++) params[i] = cands[i].getParameterTypes();
         }
-        return pick(c.getName() + "." + name, cands, types, args, l);
     }
 
-    private static <M extends Executable> Choice<M> pick(String what, List<M> cands, String[] types, List<?> args, ClassLoader l) throws ArgException {
-        cands.sort(Comparator.comparing(m -> Arrays.toString(m.getParameterTypes())));
-        if (cands.isEmpty()) throw new ArgException("no public " + what);
-        if (types.length > 0) {
-            Class<?>[] want = new Class<?>[types.length];
-            for (int i = 0; i < types.length; i++) want[i] = resolve(types[i], l);
-            for (M m : cands) {
-                if (Arrays.equals(m.getParameterTypes(), want)) {
-                    if (args.size() != want.length) throw new ArgException(what + " takes " + want.length + " arguments, got " + args.size());
-                    return choice(m, convertAll(m, args, true));
+    private static Members members(Class<?> c, char kind, String name) {
+        return MEMBERS.get(c).computeIfAbsent(kind + name, k -> {
+            List<Executable> l = new ArrayList<>();
+            if (kind == 'c') {
+                l.addAll(Arrays.asList(c.getConstructors()));
+            } else {
+                for (Method m : c.getMethods()) {
+                    if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) == (kind == 's')) l.add(m);
                 }
             }
-            throw new ArgException("no public " + what + " with parameter types " + Arrays.toString(types));
+            return new Members(l);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    static Choice<Constructor<?>> pickConstructor(Class<?> c, String[] types, List<?> args, ClassLoader l) throws ArgException {
+        if (!Modifier.isPublic(c.getModifiers())) throw new ArgException("class " + c.getName() + " is not public");
+        return (Choice<Constructor<?>>) (Choice<?>) pick(c.getName() + " constructor", members(c, 'c', ""), types, args, l);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Choice<Method> pickMethod(Class<?> c, String name, String[] types, List<?> args, ClassLoader l) throws ArgException {
+        return (Choice<Method>) (Choice<?>) pick(c.getName() + "." + name, members(c, 's', name), types, args, l);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Choice<Method> pickInstanceMethod(Class<?> c, String name, String[] types, List<?> args, ClassLoader l) throws ArgException {
+        return (Choice<Method>) (Choice<?>) pick(c.getName() + "." + name, members(c, 'i', name), types, args, l);
+    }
+
+    private static Choice<Executable> pick(String what, Members ms, String[] types, List<?> args, ClassLoader l) throws ArgException {
+        Executable[] cands = ms.cands;
+        if (cands.length == 0) throw new ArgException("no public " + what);
+        if (types.length > 0) {
+            String key = String.join(",", types);
+            Integer hit = ms.byTypes.get(key);
+            if (hit == null) {
+                Class<?>[] want = new Class<?>[types.length];
+                for (int i = 0; i < types.length; i++) want[i] = resolve(types[i], l);
+                for (int i = 0; i < cands.length; i++) {
+                    if (Arrays.equals(ms.params[i], want)) {
+                        hit = i;
+                        break;
+                    }
+                }
+                if (hit == null) throw new ArgException("no public " + what + " with parameter types " + Arrays.toString(types));
+                ms.byTypes.put(key, hit);
+            }
+            Class<?>[] pt = ms.params[hit];
+            if (args.size() != pt.length) throw new ArgException(what + " takes " + pt.length + " arguments, got " + args.size());
+            return choice(cands[hit], convertAll(pt, args, true));
         }
         String last = null;
         for (int pass = 0; pass < 2; pass++) {
-            for (M m : cands) {
-                if (m.getParameterCount() != args.size()) continue;
+            for (int i = 0; i < cands.length; i++) {
+                if (ms.params[i].length != args.size()) continue;
                 try {
-                    return choice(m, convertAll(m, args, pass == 1));
+                    return choice(cands[i], convertAll(ms.params[i], args, pass == 1));
                 } catch (ArgException e) {
                     last = e.getMessage();
                 }
@@ -75,8 +113,7 @@ final class Invoker {
         return c;
     }
 
-    private static Object[] convertAll(Executable m, List<?> args, boolean lenient) throws ArgException {
-        Class<?>[] pt = m.getParameterTypes();
+    private static Object[] convertAll(Class<?>[] pt, List<?> args, boolean lenient) throws ArgException {
         Object[] out = new Object[pt.length];
         for (int i = 0; i < pt.length; i++) {
             try {
