@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -17,6 +18,10 @@ var cgroupControllers = []string{"memory", "pids", "cpuacct", "cpu"}
 // cgroup is one instance's leaf in each available controller.
 type cgroup struct {
 	dirs map[string]string // controller → leaf directory
+
+	cpuOnce sync.Once
+	cpuFile *os.File // cpuacct.usage, kept open: read at every call's start
+	cpuErr  error
 }
 
 func (d *Driver) controllerOK(ctrl string) bool {
@@ -83,8 +88,17 @@ func (cg *cgroup) cpu() (time.Duration, error) {
 	if !ok {
 		return 0, errors.New("no cpuacct cgroup")
 	}
-	n, err := readInt(filepath.Join(dir, "cpuacct.usage"))
-	return time.Duration(n), err
+	cg.cpuOnce.Do(func() { cg.cpuFile, cg.cpuErr = os.Open(filepath.Join(dir, "cpuacct.usage")) })
+	if cg.cpuErr != nil {
+		return 0, cg.cpuErr
+	}
+	var buf [32]byte
+	n, err := cg.cpuFile.ReadAt(buf[:], 0)
+	if n == 0 && err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(buf[:n])), 10, 64)
+	return time.Duration(v), err
 }
 
 func (cg *cgroup) memory() (uint64, int, error) {
@@ -112,6 +126,10 @@ func (cg *cgroup) memory() (uint64, int, error) {
 
 // remove kills anything left in the leaves and removes them.
 func (cg *cgroup) remove() {
+	cg.cpuOnce.Do(func() {}) // no open after remove
+	if cg.cpuFile != nil {
+		_ = cg.cpuFile.Close()
+	}
 	for _, dir := range cg.dirs {
 		for i := 0; i < 50; i++ {
 			b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))

@@ -13,7 +13,10 @@ import (
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
-var _ unikernel.Driver = (*Driver)(nil)
+var (
+	_ unikernel.Driver    = (*Driver)(nil)
+	_ unikernel.CPUReader = (*Driver)(nil)
+)
 
 // ErrNoTask means the task id is unknown (never started or already stopped); it matches
 // unikernel.ErrNotFound.
@@ -165,6 +168,15 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult,
 }
 
 // InspectTask returns CPU and memory use from the instance's cgroup (or /proc without cgroups).
+// TaskCPU returns the CPU time the instance has used: one read of an open cgroup file.
+func (d *Driver) TaskCPU(id string) (time.Duration, error) {
+	t, err := d.get(id)
+	if err != nil {
+		return 0, err
+	}
+	return t.cpu()
+}
+
 func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) {
 	t, err := d.get(id)
 	if err != nil {

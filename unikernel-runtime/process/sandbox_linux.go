@@ -53,6 +53,17 @@ func (t *task) cleanup() {
 	})
 }
 
+// cpu is the CPU time of the task: its cgroup's, else usage's.
+func (t *task) cpu() (time.Duration, error) {
+	if t.cg != nil {
+		if c, err := t.cg.cpu(); err == nil {
+			return c, nil
+		}
+	}
+	u, err := t.usage()
+	return u.CPU, err
+}
+
 func (t *task) usage() (unikernel.TaskUsage, error) {
 	var u unikernel.TaskUsage
 	if t.cg != nil {

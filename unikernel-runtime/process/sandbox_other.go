@@ -5,6 +5,7 @@ package process
 import (
 	"context"
 	"errors"
+	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
@@ -17,6 +18,10 @@ type task struct {
 
 func (t *task) kill()    {}
 func (t *task) cleanup() {}
+func (t *task) cpu() (time.Duration, error) {
+	return 0, errors.New("unsupported")
+}
+
 func (t *task) usage() (unikernel.TaskUsage, error) {
 	return unikernel.TaskUsage{}, errors.New("unsupported")
 }
