@@ -19,6 +19,21 @@ const (
 	cancelGrace = 2 * time.Second
 )
 
+// CPUReader is implemented by drivers that read an instance's CPU time more cheaply than
+// InspectTask; the watchdog reads it at the start of calls and every cpuTick.
+type CPUReader interface {
+	TaskCPU(id string) (time.Duration, error)
+}
+
+// taskCPU is the CPU time instance id has used.
+func (rt *Runtime) taskCPU(id string) (time.Duration, error) {
+	if r, ok := rt.drv.(CPUReader); ok {
+		return r.TaskCPU(id)
+	}
+	u, err := rt.drv.InspectTask(id)
+	return u.CPU, err
+}
+
 // running is one call on an instance, as the watchdog sees it. Runtime.mu guards its fields.
 type running struct {
 	in       *instance
@@ -39,10 +54,10 @@ func (rt *Runtime) watch(ctx context.Context, in *instance, lim Limits) *running
 	r.cpuBase = in.cpuSample
 	rt.mu.Unlock()
 	if !fresh {
-		if u, err := rt.drv.InspectTask(in.id); err == nil {
-			r.cpuBase = u.CPU
+		if cpu, err := rt.taskCPU(in.id); err == nil {
+			r.cpuBase = cpu
 			rt.mu.Lock()
-			in.cpuSample, in.cpuAt = u.CPU, time.Now()
+			in.cpuSample, in.cpuAt = cpu, time.Now()
 			rt.mu.Unlock()
 		}
 	}
@@ -163,15 +178,15 @@ func (rt *Runtime) cpuWatch() {
 		}
 		rt.mu.Unlock()
 		for in, rs := range byInst {
-			u, err := rt.drv.InspectTask(in.id)
+			cpu, err := rt.taskCPU(in.id)
 			if err != nil {
 				continue
 			}
 			rt.mu.Lock()
-			in.cpuSample, in.cpuAt = u.CPU, time.Now()
+			in.cpuSample, in.cpuAt = cpu, time.Now()
 			rt.mu.Unlock()
 			for _, r := range rs {
-				if used := u.CPU - r.cpuBase; used > r.lim.CPUTime {
+				if used := cpu - r.cpuBase; used > r.lim.CPUTime {
 					rt.breach(r, &LimitError{Limit: "cpu", Message: fmt.Sprintf("used %v of CPU, limit %v",
 						used.Round(time.Millisecond), r.lim.CPUTime)})
 				}

@@ -12,7 +12,10 @@ import (
 	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
-var _ unikernel.Driver = (*Driver)(nil)
+var (
+	_ unikernel.Driver    = (*Driver)(nil)
+	_ unikernel.CPUReader = (*Driver)(nil)
+)
 
 // ErrNoTask means the task id is unknown (never started or already stopped); it matches
 // unikernel.ErrNotFound.
@@ -108,6 +111,15 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult,
 
 // InspectTask returns CPU and memory use from the instance's cgroup (or /proc without cgroups).
 func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) { return d.tasks.Inspect(id) }
+
+// TaskCPU returns the CPU time the instance has used: one read of an open cgroup file.
+func (d *Driver) TaskCPU(id string) (time.Duration, error) {
+	t, err := d.tasks.Get(id)
+	if err != nil {
+		return 0, err
+	}
+	return t.cpu()
+}
 
 // Close stops every task.
 func (d *Driver) Close() error {

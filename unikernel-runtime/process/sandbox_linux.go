@@ -56,6 +56,15 @@ func (t *task) Cleanup() {
 	})
 }
 
+// cpu is the CPU time of the task: its cgroup's, else usage's.
+func (t *task) cpu() (time.Duration, error) {
+	if c, err := t.cg.CPU(); err == nil {
+		return c, nil
+	}
+	u, err := t.Usage()
+	return u.CPU, err
+}
+
 // Usage returns the use its cgroup accounts, else the JVM's from /proc.
 func (t *task) Usage() (unikernel.TaskUsage, error) {
 	if u, ok := t.cg.Usage(); ok {

@@ -5,6 +5,7 @@ package process
 import (
 	"context"
 	"errors"
+	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
@@ -18,6 +19,10 @@ type task struct {
 
 func (t *task) Kill()    {}
 func (t *task) Cleanup() {}
+func (t *task) cpu() (time.Duration, error) {
+	return 0, errors.New("unsupported")
+}
+
 func (t *task) Usage() (unikernel.TaskUsage, error) {
 	return unikernel.TaskUsage{}, errors.New("unsupported")
 }

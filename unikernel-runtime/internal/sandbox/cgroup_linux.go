@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +27,10 @@ func ControllerOK(root, ctrl string) bool {
 // Cgroup is one instance's leaf in each available controller.
 type Cgroup struct {
 	dirs map[string]string // controller → leaf directory
+
+	cpuOnce sync.Once // guards opening cpuFile (once, never after Remove)
+	cpuFile *os.File  // cpuacct.usage, kept open: read at every call's start
+	cpuErr  error     // of opening cpuFile
 }
 
 // NewCgroup creates the leaf root/<controller>/parent/id in every available controller with its
@@ -86,13 +91,27 @@ func readInt(p string) (int64, error) {
 	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 }
 
-func (cg *Cgroup) cpu() (time.Duration, error) {
+// CPU returns the CPU time the leaves account: one read of the kept-open cpuacct.usage. It
+// fails when cg is nil or has no cpuacct leaf.
+func (cg *Cgroup) CPU() (time.Duration, error) {
+	if cg == nil {
+		return 0, errors.New("no cgroup")
+	}
 	dir, ok := cg.dirs["cpuacct"]
 	if !ok {
 		return 0, errors.New("no cpuacct cgroup")
 	}
-	n, err := readInt(filepath.Join(dir, "cpuacct.usage"))
-	return time.Duration(n), err
+	cg.cpuOnce.Do(func() { cg.cpuFile, cg.cpuErr = os.Open(filepath.Join(dir, "cpuacct.usage")) })
+	if cg.cpuErr != nil {
+		return 0, cg.cpuErr
+	}
+	var buf [32]byte
+	n, err := cg.cpuFile.ReadAt(buf[:], 0)
+	if n == 0 && err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(buf[:n])), 10, 64)
+	return time.Duration(v), err
 }
 
 // memory returns the leaf's memory use in bytes and its OOM kills (oom_kill; failcnt counts
@@ -120,10 +139,7 @@ func (cg *Cgroup) memory() (uint64, int, error) {
 // Usage returns the CPU time, memory and OOM kills the leaves account; ok is false when cg is
 // nil or has no CPU accounting.
 func (cg *Cgroup) Usage() (u unikernel.TaskUsage, ok bool) {
-	if cg == nil {
-		return u, false
-	}
-	c, err := cg.cpu()
+	c, err := cg.CPU()
 	if err != nil {
 		return u, false
 	}
@@ -153,8 +169,12 @@ func (cg *Cgroup) KillAll() {
 	}
 }
 
-// Remove kills anything left in the leaves and removes them.
+// Remove closes cpuacct.usage, kills anything left in the leaves and removes them.
 func (cg *Cgroup) Remove() {
+	cg.cpuOnce.Do(func() {}) // no open after Remove
+	if cg.cpuFile != nil {
+		_ = cg.cpuFile.Close()
+	}
 	cg.KillAll()
 	for _, dir := range cg.dirs {
 		_ = os.Remove(dir)
