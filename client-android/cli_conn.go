@@ -180,11 +180,8 @@ func (c *httpClient) get(ctx context.Context, path string, v any) error {
 func parseWithFile(fs *flag.FlagSet, args []string) (files []string, code int, ok bool) {
 	rest := args
 	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, 0, false
-			}
-			return nil, 2, false
+		if code, ok := parseFlags(fs, rest); !ok {
+			return nil, code, false
 		}
 		rest = fs.Args()
 		if len(rest) > 0 {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,12 +34,7 @@ type decideOutput struct {
 
 // runDecide implements "mamoc decide".
 func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mamoc decide", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		_, _ = fmt.Fprint(stderr, decideUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("mamoc decide", decideUsage, stderr)
 	sitesFile := fs.String("sites", "", "JSON `file` with the candidate sites (required)")
 	task := fs.String("task", "", "task `name` whose history is used")
 	historyFile := fs.String("history", "", "JSON `file` with an array of per-(task, site) statistics")
@@ -54,17 +47,10 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	size := fs.Float64("size", 0, "input size in the task's own unit, to scale recorded times")
 	parallel := fs.Bool("parallel", false, "the task can be split across sites")
 	noExplore := fs.Bool("no-explore", false, "do not explore sites with too little history")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		_, _ = fmt.Fprintf(stderr, "mamoc decide: "+format+"\n", a...)
-		fs.Usage()
-		return 2
-	}
+	usageErr, fail := cliErrors("mamoc decide", fs, stderr)
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("unexpected argument %q", fs.Arg(0))
@@ -78,10 +64,6 @@ func runDecide(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	b, err := parseBugs(*bugs)
 	if err != nil {
 		return usageErr("%v", err)
-	}
-	fail := func(err error) int {
-		_, _ = fmt.Fprintf(stderr, "mamoc decide: %v\n", err)
-		return 1
 	}
 	sites, err := readSites(*sitesFile)
 	if err != nil {

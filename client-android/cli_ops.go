@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,23 +12,15 @@ import (
 
 // newConnFlagSet is a flag set with the connection flags, and a usage line.
 func newConnFlagSet(name, usage string, stderr io.Writer) (*flag.FlagSet, *connFlags) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(name, usage+"\n", stderr)
 	var conn connFlags
 	conn.register(fs)
-	fs.Usage = func() {
-		_, _ = fmt.Fprintln(stderr, usage)
-		fs.PrintDefaults()
-	}
 	return fs, &conn
 }
 
 func parseOnly(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
+	if code, ok := parseFlags(fs, args); !ok {
+		return code, false
 	}
 	if fs.NArg() > 0 {
 		_, _ = fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))

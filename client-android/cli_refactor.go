@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,18 +20,13 @@ type refactorJob = api.Job
 // runRefactor implements "mamoc refactor FILE.apk [--server HOST:PORT]": it uploads the APK
 // to POST /api/apps, draws the job's progress on stderr and prints the summary on stdout.
 func runRefactor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("refactor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("refactor", "usage: mamoc refactor FILE.apk [--server HOST:PORT] [--authid ID --ticket T | --ticket-file F] [--timeout 10m]\n"+
+		"Uploads need an admin or edge user; on the server, the first-run admin's ticket is in <data-dir>/admin.ticket.\n", stderr)
 	var conn connFlags
 	conn.register(fs)
 	fs.StringVar(&conn.ticket, "token", conn.ticket, "same as --ticket (sent as a Bearer token without --authid)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
 	poll := fs.Duration("poll", 250*time.Millisecond, "job polling interval")
-	fs.Usage = func() {
-		_, _ = fmt.Fprintln(stderr, "usage: mamoc refactor FILE.apk [--server HOST:PORT] [--authid ID --ticket T | --ticket-file F] [--timeout 10m]\n"+
-			"Uploads need an admin or edge user; on the server, the first-run admin's ticket is in <data-dir>/admin.ticket.")
-		fs.PrintDefaults()
-	}
 	files, code, ok := parseWithFile(fs, args)
 	if !ok {
 		return code

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,12 +50,7 @@ func (s *siteFlags) Set(v string) error {
 
 // runRun implements "mamoc run".
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mamoc run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		_, _ = fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("mamoc run", runUsage, stderr)
 	var sites siteFlags
 	fs.Var(&sites, "site", "a site as `NAME=URL` (repeatable; URL#NODE for a joined node)")
 	source := fs.String("source", "", "Java source `file` of the task class (required)")
@@ -70,17 +64,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	authID := fs.String("authid", "", "ticket authentication `id` for every site")
 	ticket := fs.String("ticket", "", "ticket for --authid")
 	verbose := fs.Bool("v", false, "log to stderr")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		_, _ = fmt.Fprintf(stderr, "mamoc run: "+format+"\n", a...)
-		fs.Usage()
-		return 2
-	}
+	usageErr, fail := cliErrors("mamoc run", fs, stderr)
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("unexpected argument %q", fs.Arg(0))
@@ -100,10 +87,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	params, err := parseParams(*paramsJSON)
 	if err != nil {
 		return usageErr("--params: %v", err)
-	}
-	fail := func(err error) int {
-		_, _ = fmt.Fprintf(stderr, "mamoc run: %v\n", err)
-		return 1
 	}
 	src, err := os.ReadFile(*source)
 	if err != nil {

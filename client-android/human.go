@@ -2,9 +2,10 @@ package client
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
+
+	"github.com/mamoc-go/mamoc/internal/human"
 )
 
 // Human rounds a number for people: three significant digits below 100 ("0.123", "12.3"),
@@ -24,18 +25,7 @@ func Human(v float64) string {
 	case a < 100:
 		return trimZeros(fmt.Sprintf("%.1f", v))
 	}
-	s := fmt.Sprintf("%.0f", math.Round(a))
-	var b strings.Builder
-	if v < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return human.Thousands(v)
 }
 
 func trimZeros(s string) string {
@@ -58,17 +48,5 @@ func HumanBytes(n float64) string {
 
 // HumanDuration rounds a duration for people: "840µs", "12.3ms", "4.56s", "3m12s", "2h5m".
 func HumanDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(100 * time.Microsecond).String()
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond).String()
-	case d < time.Hour:
-		return d.Round(time.Second).String()
-	}
-	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	return human.Duration(d)
 }

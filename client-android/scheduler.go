@@ -86,13 +86,7 @@ func (s *scheduler) run(ctx context.Context) ([]Result, error) {
 		defer close(watched)
 		s.mu.Lock()
 		for s.fatal == nil && s.pending() > 0 && ctx.Err() == nil {
-			wake := s.wake
-			s.mu.Unlock()
-			select {
-			case <-wake:
-			case <-ctx.Done():
-			}
-			s.mu.Lock()
+			s.waitChange(ctx)
 		}
 		s.mu.Unlock()
 		cancel()
@@ -119,6 +113,18 @@ func (s *scheduler) run(ctx context.Context) ([]Result, error) {
 }
 
 // pending counts the chunks not done. s.mu is held.
+// waitChange releases s.mu until a chunk or worker changes state or ctx ends; s.mu is held
+// on entry and on return.
+func (s *scheduler) waitChange(ctx context.Context) {
+	wake := s.wake
+	s.mu.Unlock()
+	select {
+	case <-wake:
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+}
+
 func (s *scheduler) pending() int {
 	n := 0
 	for _, c := range s.chunks {
@@ -210,13 +216,7 @@ func (s *scheduler) work(ctx context.Context, w *worker) {
 			if s.checkStuck() {
 				continue // a chunk was released for another try, or the job failed
 			}
-			wake := s.wake
-			s.mu.Unlock()
-			select {
-			case <-wake:
-			case <-ctx.Done():
-			}
-			s.mu.Lock()
+			s.waitChange(ctx)
 			continue
 		}
 		c.running = true

@@ -187,28 +187,7 @@ func (l *linker) translate(ctx context.Context, apk []byte, classes []string) ([
 	if python == "" {
 		python = "python3"
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.LinkTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, script, in, out, list)
-	cmd.Dir = dir
-	var logs limitedBuffer
-	logs.n = 4096
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: enjarify: timed out after %v", ErrLink, l.cfg.LinkTimeout)
-		}
-		return nil, fmt.Errorf("%w: enjarify: %w: %s%s", ErrLink, err, strings.TrimSpace(logs.buf.String()), toolHint(err, logs.buf.String()))
-	}
-	st, err := os.Stat(out)
-	if err != nil {
-		return nil, fmt.Errorf("%w: enjarify wrote no jar: %s", ErrLink, strings.TrimSpace(logs.buf.String()))
-	}
-	if st.Size() > l.cfg.MaxJarBytes {
-		return nil, fmt.Errorf("%w: %w: jar is %d bytes, limit %d", ErrLink, ErrTooLarge, st.Size(), l.cfg.MaxJarBytes)
-	}
-	return os.ReadFile(out)
+	return l.runEnjarify(ctx, dir, out, nil, python, script, in, out, list)
 }
 
 // enjarify converts the APK's DEX files to a jar, bounded by LinkTimeout and MaxJarBytes.
@@ -222,11 +201,19 @@ func (l *linker) enjarify(ctx context.Context, apk []byte) ([]byte, error) {
 	if err := os.WriteFile(in, apk, 0o600); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLink, err)
 	}
+	return l.runEnjarify(ctx, dir, out, []string{"PYTHON=" + l.cfg.Python}, l.cfg.Enjarify, "-f", "-o", out, in)
+}
+
+// runEnjarify runs name with args in dir (with env added to this process's environment),
+// bounded by LinkTimeout, and returns the jar it wrote at out, bounded by MaxJarBytes.
+func (l *linker) runEnjarify(ctx context.Context, dir, out string, env []string, name string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.LinkTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, l.cfg.Enjarify, "-f", "-o", out, in)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PYTHON="+l.cfg.Python)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var logs limitedBuffer
 	logs.n = 4096
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -3,7 +3,10 @@ package router
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -269,65 +272,45 @@ func deeper(v any, budget int) bool {
 	case nil, string, bool, int64, uint64, float64, int, []byte:
 		return false
 	case wamp.List:
-		return deeperList(x, budget)
+		return deeperSeq(slices.Values(x), budget)
 	case []any:
-		return deeperList(x, budget)
+		return deeperSeq(slices.Values(x), budget)
 	case wamp.Dict:
-		return deeperMap(x, budget)
+		return deeperSeq(maps.Values(x), budget)
 	case map[string]any:
-		return deeperMap(x, budget)
+		return deeperSeq(maps.Values(x), budget)
 	case map[any]any:
-		if budget == 0 {
-			return true
-		}
-		for _, e := range x {
-			if deeper(e, budget-1) {
-				return true
-			}
-		}
-		return false
+		return deeperSeq(maps.Values(x), budget)
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
-		if budget == 0 {
-			return true
-		}
-		for i := 0; i < rv.Len(); i++ {
-			if deeper(rv.Index(i).Interface(), budget-1) {
-				return true
+		return deeperSeq(func(yield func(any) bool) {
+			for i := range rv.Len() {
+				if !yield(rv.Index(i).Interface()) {
+					return
+				}
 			}
-		}
+		}, budget)
 	case reflect.Map:
-		if budget == 0 {
-			return true
-		}
-		for it := rv.MapRange(); it.Next(); {
-			if deeper(it.Value().Interface(), budget-1) {
-				return true
+		return deeperSeq(func(yield func(any) bool) {
+			for it := rv.MapRange(); it.Next(); {
+				if !yield(it.Value().Interface()) {
+					return
+				}
 			}
-		}
+		}, budget)
 	}
 	return false
 }
 
-func deeperList(x []any, budget int) bool {
+// deeperSeq reports whether the elements of a list or map, which takes one level, nest more
+// than budget levels deep.
+func deeperSeq(elems iter.Seq[any], budget int) bool {
 	if budget == 0 {
 		return true
 	}
-	for _, e := range x {
-		if deeper(e, budget-1) {
-			return true
-		}
-	}
-	return false
-}
-
-func deeperMap(x map[string]any, budget int) bool {
-	if budget == 0 {
-		return true
-	}
-	for _, e := range x {
+	for e := range elems {
 		if deeper(e, budget-1) {
 			return true
 		}

@@ -1,11 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -36,19 +32,7 @@ func TestInstanceMethodCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/apps", bytes.NewReader(apk))
-	req.SetBasicAuth("edge1", "edge-ticket")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	var up struct{ Job string }
-	if err := json.Unmarshal(body, &up); err != nil || up.Job == "" {
-		t.Fatalf("upload answered %d %s", resp.StatusCode, body)
-	}
-	if job := waitJob(t, base, up.Job); job["state"] != "done" {
+	if job := waitJob(t, base, uploadApp(t, base, apk)); job["state"] != "done" {
 		t.Fatalf("job = %v, want done", job)
 	}
 

@@ -20,6 +20,24 @@ import (
 )
 
 // waitJob polls GET /api/jobs/ID as the uploader (edge1) until the job ends and returns it.
+// uploadApp uploads apk to POST /api/apps as the edge user edge1 and returns the job's id.
+func uploadApp(t *testing.T, base string, apk []byte) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/apps", bytes.NewReader(apk))
+	req.SetBasicAuth("edge1", "edge-ticket")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	var up struct{ Job string }
+	if err := json.Unmarshal(body, &up); err != nil || up.Job == "" {
+		t.Fatalf("upload answered %d %s", resp.StatusCode, body)
+	}
+	return up.Job
+}
+
 func waitJob(t *testing.T, base, id string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
@@ -62,19 +80,8 @@ func TestRefactoredAppRuns(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
 		t.Errorf("anonymous upload status = %d, want 401 or 403", resp.StatusCode)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/apps", bytes.NewReader(apk))
-	req.SetBasicAuth("edge1", "edge-ticket")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	var up struct{ Job string }
-	if err := json.Unmarshal(body, &up); err != nil || up.Job == "" {
-		t.Fatalf("upload answered %d %s", resp.StatusCode, body)
-	}
-	job := waitJob(t, base, up.Job)
+	jobID := uploadApp(t, base, apk)
+	job := waitJob(t, base, jobID)
 	if job["state"] != "done" {
 		t.Fatalf("job = %v, want done", job)
 	}
@@ -111,10 +118,10 @@ func TestRefactoredAppRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("edge upload: %v", err)
 	}
-	if res.ArgumentsKw["job"] != up.Job {
-		t.Errorf("second upload of the same APK = job %v, want %s", res.ArgumentsKw["job"], up.Job)
+	if res.ArgumentsKw["job"] != jobID {
+		t.Errorf("second upload of the same APK = job %v, want %s", res.ArgumentsKw["job"], jobID)
 	}
-	res, err = edge.Call(ctx, api.ProcJobGet, nil, wamp.List{up.Job}, nil, nil)
+	res, err = edge.Call(ctx, api.ProcJobGet, nil, wamp.List{jobID}, nil, nil)
 	if err != nil || res.ArgumentsKw["state"] != "done" {
 		t.Errorf("mamoc.job.get = %v %v, want state done", res, err)
 	}

@@ -3,10 +3,11 @@ package server
 import (
 	"fmt"
 	"html/template"
-	"math"
 	"strings"
 	"sync"
 	"time"
+
+	humanfmt "github.com/mamoc-go/mamoc/internal/human"
 )
 
 // point is one point of the admin page's charts.
@@ -103,30 +104,13 @@ func human(v float64) string {
 	case v < 100 && v > -100:
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0")
 	}
-	s := fmt.Sprintf("%.0f", math.Round(v))
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && c != '-' && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return humanfmt.Thousands(v)
 }
 
 // humanDuration rounds a duration for people: 1.234567s → "1.23s", 2h3m4.5s → "2h3m".
 func humanDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "0"
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(100 * time.Microsecond).String()
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond).String()
-	case d < time.Hour:
-		return d.Round(time.Second).String()
 	}
-	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	return humanfmt.Duration(d)
 }

@@ -149,6 +149,27 @@ func (o *offload) track(ctx context.Context, from catalog.Caller) (context.Conte
 	return o.calls.begin(ctx, from.Session)
 }
 
+// trackCall starts tracking inv as a call of its disclosed caller, and returns that caller.
+func (o *offload) trackCall(ctx context.Context, inv *wamp.Invocation) (context.Context, catalog.Caller, func(), error) {
+	from := callerOf(inv.Details, "caller")
+	ctx, end, err := o.track(ctx, from)
+	return ctx, from, end, err
+}
+
+// trackTaskCall is trackCall for a call of task proc, which it also looks up for the caller.
+func (o *offload) trackTaskCall(ctx context.Context, inv *wamp.Invocation, proc string) (context.Context, catalog.Caller, *catalog.Task, func(), error) {
+	ctx, from, end, err := o.trackCall(ctx, inv)
+	if err != nil {
+		return ctx, from, nil, nil, err
+	}
+	t, ok := o.cat.Lookup(from, proc)
+	if !ok {
+		end()
+		return ctx, from, nil, nil, fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound)
+	}
+	return ctx, from, t, end, nil
+}
+
 // register offers t under its procedure once per procedure: a refactored app's static or
 // instance method in its own shape, every other task in MAMoC's. The handler looks the task
 // up on each call, so a newer deploy of the same class takes over the procedure.
@@ -164,16 +185,11 @@ func (o *offload) register(ctx context.Context, t *catalog.Task) error {
 	}
 	if t.Kind == repository.TaskDexStatic || t.Instance() {
 		handler = func(ctx context.Context, inv *wamp.Invocation) nxclient.InvokeResult {
-			from := callerOf(inv.Details, "caller")
-			ctx, end, err := o.track(ctx, from)
+			ctx, from, cur, end, err := o.trackTaskCall(ctx, inv, proc)
 			if err != nil {
 				return invokeError(err)
 			}
 			defer end()
-			cur, ok := o.cat.Lookup(from, proc)
-			if !ok {
-				return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
-			}
 			if cur.Instance() {
 				return o.onInstanceCall(ctx, from, cur, inv)
 			}
@@ -265,16 +281,11 @@ func (o *offload) onOffloading(ctx context.Context, ev *wamp.Event) {
 // api.TaskCallResult). It also sends the result event to the caller, which MAMoC's edge
 // client waits for, unless the caller is known not to subscribe to it (see listeners).
 func (o *offload) onTaskCall(ctx context.Context, proc string, inv *wamp.Invocation) nxclient.InvokeResult {
-	from := callerOf(inv.Details, "caller")
-	ctx, end, err := o.track(ctx, from)
+	ctx, from, t, end, err := o.trackTaskCall(ctx, inv, proc)
 	if err != nil {
 		return invokeError(err)
 	}
 	defer end()
-	t, ok := o.cat.Lookup(from, proc)
-	if !ok {
-		return invokeError(fmt.Errorf("task %s: %w", proc, catalog.ErrNotFound))
-	}
 	call := api.ParseTaskCall(inv.Arguments)
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: call.Params, ResourceName: call.Resource,
 		Progress: o.progressFunc(ctx, inv)})
@@ -343,8 +354,7 @@ func (o *offload) apiDeploy(ctx context.Context, inv *wamp.Invocation) nxclient.
 	if err != nil {
 		return invokeError(err)
 	}
-	from := callerOf(inv.Details, "caller")
-	ctx, end, err := o.track(ctx, from)
+	ctx, from, end, err := o.trackCall(ctx, inv)
 	if err != nil {
 		return invokeError(err)
 	}
@@ -382,8 +392,7 @@ func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.Inv
 	if err != nil {
 		return invokeError(err)
 	}
-	from := callerOf(inv.Details, "caller")
-	ctx, end, err := o.track(ctx, from)
+	ctx, from, end, err := o.trackCall(ctx, inv)
 	if err != nil {
 		return invokeError(err)
 	}

@@ -65,6 +65,22 @@ func runServerStop(t *testing.T, cfg server.Config, logs io.Writer) (*server.Ser
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
+	r := launch(t, cfg, logs)
+	return r.srv, r.stop
+}
+
+// launched is a server whose Run goes on in a goroutine until stop, which the test's end
+// also calls.
+type launched struct {
+	srv   *server.Server
+	ended chan struct{} // closed when Run returns
+	err   error         // what Run returned; read only after ended is closed
+	stop  func()        // cancels Run, checks it returned ErrServerClosed and closes srv; once
+}
+
+// launch creates a server from cfg logging to logs, opens its listeners and starts Run.
+func launch(t *testing.T, cfg server.Config, logs io.Writer) *launched {
+	t.Helper()
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -74,20 +90,24 @@ func runServerStop(t *testing.T, cfg server.Config, logs io.Writer) (*server.Ser
 		t.Fatalf("Listen: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
+	r := &launched{srv: srv, ended: make(chan struct{})}
+	go func() {
+		r.err = srv.Run(ctx)
+		close(r.ended)
+	}()
 	var once sync.Once
-	stop := func() {
+	r.stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-				t.Errorf("Run = %v, want ErrServerClosed", err)
+			<-r.ended
+			if !errors.Is(r.err, server.ErrServerClosed) {
+				t.Errorf("Run = %v, want ErrServerClosed", r.err)
 			}
 			_ = srv.Close()
 		})
 	}
-	t.Cleanup(stop)
-	return srv, stop
+	t.Cleanup(r.stop)
+	return r
 }
 
 func waitReady(t *testing.T, srv *server.Server) {

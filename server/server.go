@@ -512,6 +512,10 @@ func (s *Server) shutdown() {
 		go func() { off.wait(); close(done) }()
 		select {
 		case <-done:
+			// A call's tracking ends when its handler returns; nexus then sends the YIELD
+			// from another goroutine. Give those sends a moment before the session closes,
+			// or a drained call's caller gets "callee gone" instead of its result.
+			time.Sleep(yieldFlushDelay)
 		case <-time.After(s.cfg.ShutdownTimeout):
 			s.log.Warn("shutdown: cancelling running tasks")
 			if cancelWork != nil {
@@ -546,6 +550,10 @@ func (s *Server) shutdown() {
 	s.closeErr = err
 	s.mu.Unlock()
 }
+
+// yieldFlushDelay is how long shutdown waits, after the last call's handler returned, for
+// nexus to send the last YIELDs before the server's session closes.
+const yieldFlushDelay = 250 * time.Millisecond
 
 // Close releases everything; after Run it is a no-op.
 func (s *Server) Close() error {

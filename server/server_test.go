@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -46,32 +45,15 @@ func startServer(t *testing.T, cfg server.Config) *server.Server {
 	if cfg.Router.Users == nil {
 		cfg.Router.Users = []router.User{edgeUser}
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
+	r := launch(t, cfg, tWriter{t})
 	select {
-	case <-srv.Ready():
-	case err := <-done:
-		t.Fatalf("Run = %v before ready", err)
+	case <-r.srv.Ready():
+	case <-r.ended:
+		t.Fatalf("Run = %v before ready", r.err)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("server not ready within 2 minutes")
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-			t.Errorf("Run = %v, want ErrServerClosed", err)
-		}
-		_ = srv.Close()
-	})
-	return srv
+	return r.srv
 }
 
 type tWriter struct{ t *testing.T }

@@ -6,6 +6,8 @@
 # Note: Debian's androguard and enjarify must run with /usr/bin/python3 (PYTHON=/usr/bin/python3),
 # not a pyenv python3 that may come first on PATH.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/apt.sh"
 
 missing=""
 need() { # need PACKAGE COMMAND
@@ -17,15 +19,5 @@ need dexdump dexdump
 need libsmali-java smali
 need openjdk-17-jdk-headless javac
 
-if [ -z "$missing" ]; then
-	exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_install $missing

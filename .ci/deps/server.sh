@@ -7,20 +7,11 @@
 # capability is missing, and APK jobs fail naming the package.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/apt.sh"
 bash "$here/unikernel.sh"
 
 missing=""
 command -v enjarify >/dev/null 2>&1 || missing="$missing enjarify"
 [ -x /usr/bin/python3 ] || missing="$missing python3"
-if [ -z "$missing" ]; then
-	exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_install $missing

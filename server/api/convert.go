@@ -41,6 +41,15 @@ func boolean(d wamp.Dict, k string) bool {
 	return b
 }
 
+// kwargsList is the kwargs of each of xs, as a wire list.
+func kwargsList[T interface{ Kwargs() wamp.Dict }](xs []T) wamp.List {
+	l := make(wamp.List, len(xs))
+	for i, x := range xs {
+		l[i] = x.Kwargs()
+	}
+	return l
+}
+
 // seconds is a wire duration in seconds as a time.Duration.
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 

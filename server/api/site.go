@@ -97,11 +97,7 @@ type History struct {
 
 // Kwargs returns the result's kwargs.
 func (h History) Kwargs() wamp.Dict {
-	l := make(wamp.List, len(h.Stats))
-	for i, s := range h.Stats {
-		l[i] = s.Kwargs()
-	}
-	return wamp.Dict{"stats": l}
+	return wamp.Dict{"stats": kwargsList(h.Stats)}
 }
 
 // ParseHistory reads a history result; stats that is not a list is ErrInvalid.

@@ -152,11 +152,7 @@ type TaskList struct {
 
 // Kwargs returns the list's kwargs.
 func (l TaskList) Kwargs() wamp.Dict {
-	out := make(wamp.List, len(l.Tasks))
-	for i, t := range l.Tasks {
-		out[i] = t.Kwargs()
-	}
-	return wamp.Dict{"tasks": out}
+	return wamp.Dict{"tasks": kwargsList(l.Tasks)}
 }
 
 // ParseTaskList reads a task list; tasks of another type than a list is ErrInvalid.

@@ -96,35 +96,7 @@ func benchRuntime(b *testing.B, drv unikernel.Driver, cfg unikernel.Config) (*un
 	return rt, art
 }
 
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// hostClasses compiles src (FQCN → source) with the host javac into a temp dir.
-func hostClasses(b *testing.B, src map[string]string) string {
-	b.Helper()
-	dir := b.TempDir()
-	var files []string
-	for fqcn, code := range src {
-		p := filepath.Join(dir, "src", strings.ReplaceAll(fqcn, ".", "/")+".java")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(code), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, p)
-	}
-	out, err := exec.Command("javac", append([]string{"-d", filepath.Join(dir, "classes")}, files...)...).CombinedOutput()
-	if err != nil {
-		b.Fatalf("javac: %v: %s", err, out)
-	}
-	return filepath.Join(dir, "classes")
-}
 
 const benchHarness = `public class Harness {
     public static void main(String[] a) throws Exception {
@@ -148,7 +120,7 @@ const benchHarness = `public class Harness {
 func BenchmarkColdStart(b *testing.B) {
 	drivers := benchDrivers(b)
 	bare := newBareCgroup(b)
-	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	classes := unikerneltest.HostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
 	ctx := context.Background()
 	cold := map[string][]time.Duration{}
 	type rtArt struct {
@@ -177,7 +149,7 @@ func BenchmarkColdStart(b *testing.B) {
 			cold[d.name] = append(cold[d.name], time.Since(t0))
 		}
 	}
-	g, p, bj := median(cold["gvisor"]), median(cold["process"]), median(cold["bare"])
+	g, p, bj := unikerneltest.Median(cold["gvisor"]), unikerneltest.Median(cold["process"]), unikerneltest.Median(cold["bare"])
 	b.ReportMetric(ms(g), "gvisor-ms")
 	b.ReportMetric(ms(p), "process-ms")
 	b.ReportMetric(ms(bj), "bare-java-ms")
@@ -220,7 +192,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[len(s)*99/100]
 	}
-	g, p := median(lat["gvisor"]), median(lat["process"])
+	g, p := unikerneltest.Median(lat["gvisor"]), unikerneltest.Median(lat["process"])
 	b.ReportMetric(ms(g), "gvisor-p50-ms")
 	b.ReportMetric(ms(p99(lat["gvisor"])), "gvisor-p99-ms")
 	b.ReportMetric(ms(p), "process-p50-ms")
@@ -245,7 +217,7 @@ func BenchmarkNQueens(b *testing.B) {
 	const calls = 5
 	drivers := benchDrivers(b)
 	bare := newBareCgroup(b)
-	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	classes := unikerneltest.HostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
 	ctx := context.Background()
 	wall := map[string][]time.Duration{} // "<who>-<run>"
 	cpu := map[string][]time.Duration{}
@@ -290,7 +262,7 @@ func BenchmarkNQueens(b *testing.B) {
 		}
 	}
 	for _, r := range nqueensRuns {
-		g, p, plain := median(wall["gvisor-"+r.name]), median(wall["process-"+r.name]), median(wall["plain-"+r.name])
+		g, p, plain := unikerneltest.Median(wall["gvisor-"+r.name]), unikerneltest.Median(wall["process-"+r.name]), unikerneltest.Median(wall["plain-"+r.name])
 		b.ReportMetric(ms(g), r.name+"-gvisor-ms")
 		b.ReportMetric(ms(p), r.name+"-process-ms")
 		b.ReportMetric(ms(plain), r.name+"-plain-ms")
@@ -298,7 +270,7 @@ func BenchmarkNQueens(b *testing.B) {
 		if r.name == "first" {
 			continue // the instance's CPU then includes its JIT threads, the plain thread's does not
 		}
-		g, p, plain = median(cpu["gvisor-"+r.name]), median(cpu["process-"+r.name]), median(cpu["plain-"+r.name])
+		g, p, plain = unikerneltest.Median(cpu["gvisor-"+r.name]), unikerneltest.Median(cpu["process-"+r.name]), unikerneltest.Median(cpu["plain-"+r.name])
 		b.ReportMetric(ms(g), r.name+"-gvisor-cpu-ms")
 		b.ReportMetric(ms(p), r.name+"-process-cpu-ms")
 		b.ReportMetric(ms(plain), r.name+"-plain-cpu-ms")
@@ -339,7 +311,7 @@ func workingSetMiB(b *testing.B, dir string) float64 {
 // cgroup of its own.
 func BenchmarkWarmMemory(b *testing.B) {
 	drivers := benchDrivers(b)
-	classes := hostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
+	classes := unikerneltest.HostClasses(b, map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "Harness": benchHarness})
 	ctx := context.Background()
 	mem := map[string]float64{}
 	for i := 0; i < b.N; i++ {

@@ -11,26 +11,15 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
-
-// deniedSyscalls fail with EPERM inside instances, as under the process driver. The Sentry
-// emulates most of them anyway; denying them keeps both drivers' guests equally able.
-// socketpair stays allowed: NIO needs an anonymous AF_UNIX pair.
-var deniedSyscalls = []string{
-	"socket", "connect", "bind", "listen", "accept", "accept4",
-	"ptrace", "process_vm_readv", "process_vm_writev",
-	"mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
-	"bpf", "keyctl", "add_key", "request_key",
-	"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
-	"perf_event_open", "userfaultfd", "reboot", "swapon", "swapoff", "acct",
-	"fork", "vfork", "open_by_handle_at", "name_to_handle_at",
-}
 
 // cloneThread is CLONE_THREAD: a clone without it creates a process.
 const cloneThread = 0x10000
 
 // seccompPolicy is the OCI seccomp filter runsc --oci-seccomp installs inside the Sentry: it denies
-// deniedSyscalls and every clone that does not create a thread (EPERM). The Sentry of this
+// sandbox.DeniedSyscalls (the Sentry emulates most of them anyway; denying them keeps both
+// drivers' guests equally able) and every clone that does not create a thread (EPERM). The Sentry of this
 // generation answers clone3 with ENOSYS itself, so libc falls back to the filtered clone; the
 // filter leaves clone3 alone because this runsc ignores errnoRet (a denied clone3 would be EPERM,
 // which libc does not fall back from).
@@ -40,7 +29,7 @@ func seccompPolicy() *specs.LinuxSeccomp {
 		DefaultAction: specs.ActAllow,
 		Architectures: []specs.Arch{specs.ArchX86_64},
 		Syscalls: []specs.LinuxSyscall{
-			{Names: deniedSyscalls, Action: specs.ActErrno, ErrnoRet: &eperm},
+			{Names: sandbox.DeniedSyscalls, Action: specs.ActErrno, ErrnoRet: &eperm},
 			{Names: []string{"clone"}, Action: specs.ActErrno, ErrnoRet: &eperm,
 				Args: []specs.LinuxSeccompArg{{Index: 0, Value: cloneThread, ValueTwo: 0, Op: specs.OpMaskedEqual}}},
 		},

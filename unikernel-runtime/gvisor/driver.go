@@ -9,6 +9,7 @@ import (
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 var (
@@ -101,8 +102,7 @@ type Driver struct {
 	cfg Config
 	log *slog.Logger
 
-	mu    sync.Mutex // guards tasks
-	tasks map[string]*task
+	tasks *sandbox.Tasks[*task]
 
 	sweepOnce sync.Once // the first StartTask sweeps what killed servers left behind
 }
@@ -113,7 +113,7 @@ func New(cfg Config) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Driver{cfg: cfg, log: cfg.Logger.With("component", "unikernel.gvisor"), tasks: map[string]*task{}}, nil
+	return &Driver{cfg: cfg, log: cfg.Logger.With("component", "unikernel.gvisor"), tasks: sandbox.NewTasks[*task](ErrNoTask)}, nil
 }
 
 // Capabilities returns the driver's static abilities.
@@ -125,92 +125,22 @@ func (d *Driver) AgentEndpoints() unikernel.AgentEndpoints { return unikernel.Ag
 
 // Fingerprint probes the host now and then every FingerprintInterval until ctx ends.
 func (d *Driver) Fingerprint(ctx context.Context) (<-chan unikernel.Fingerprint, error) {
-	ch := make(chan unikernel.Fingerprint, 1)
-	ch <- d.probe(ctx)
-	go func() {
-		defer close(ch)
-		t := time.NewTicker(d.cfg.FingerprintInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				fp := d.probe(ctx)
-				select {
-				case ch <- fp:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return ch, nil
-}
-
-func (d *Driver) get(id string) (*task, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t, ok := d.tasks[id]
-	if !ok {
-		return nil, ErrNoTask
-	}
-	return t, nil
+	return sandbox.Fingerprints(ctx, d.cfg.FingerprintInterval, d.probe), nil
 }
 
 // StopTask kills the sandbox, waits for runsc and removes the bundle, state and cgroups; unknown ids are fine.
-func (d *Driver) StopTask(ctx context.Context, id string) error {
-	t, err := d.get(id)
-	if err != nil {
-		return nil
-	}
-	t.kill()
-	select {
-	case <-t.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	t.cleanup()
-	return nil
-}
+func (d *Driver) StopTask(ctx context.Context, id string) error { return d.tasks.Stop(ctx, id) }
 
 // WaitTask waits for the sandbox to exit.
 func (d *Driver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult, error) {
-	t, err := d.get(id)
-	if err != nil {
-		return unikernel.ExitResult{}, err
-	}
-	select {
-	case <-t.done:
-		ex := t.exit
-		if u, err := t.usage(); err == nil && u.OOMKills > 0 {
-			ex.OOMKilled = true
-		}
-		return ex, nil
-	case <-ctx.Done():
-		return unikernel.ExitResult{}, ctx.Err()
-	}
+	return d.tasks.Wait(ctx, id)
 }
 
 // InspectTask returns the CPU and memory use of the whole sandbox (Sentry, Gofer and guest).
-func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) {
-	t, err := d.get(id)
-	if err != nil {
-		return unikernel.TaskUsage{}, err
-	}
-	return t.usage()
-}
+func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) { return d.tasks.Inspect(id) }
 
 // Close stops every task.
 func (d *Driver) Close() error {
-	d.mu.Lock()
-	ids := make([]string, 0, len(d.tasks))
-	for id := range d.tasks {
-		ids = append(ids, id)
-	}
-	d.mu.Unlock()
-	for _, id := range ids {
-		_ = d.StopTask(context.Background(), id)
-	}
+	d.tasks.Close()
 	return nil
 }

@@ -7,23 +7,18 @@ import (
 	"errors"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
-// cgroupControllers is empty: gVisor runs only on Linux.
-var cgroupControllers []string
-
 type task struct {
-	done chan struct{}
-	exit unikernel.ExitResult
+	*sandbox.Exit
 }
 
-func (t *task) kill()    {}
-func (t *task) cleanup() {}
-func (t *task) usage() (unikernel.TaskUsage, error) {
+func (t *task) Kill()    {}
+func (t *task) Cleanup() {}
+func (t *task) Usage() (unikernel.TaskUsage, error) {
 	return unikernel.TaskUsage{}, errors.New("unsupported")
 }
-
-func (d *Driver) controllerOK(string) bool { return false }
 
 // StartTask is unsupported off Linux.
 func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unikernel.TaskHandle, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 // installHint tells an operator how to get runsc.
@@ -90,15 +91,8 @@ func (d *Driver) platform(ctx context.Context) string {
 // probe builds a fingerprint: runsc present and runnable as root, the platform and why, the cgroup controllers.
 func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	fp := unikernel.Fingerprint{Attributes: map[string]string{"driver": "gvisor"}}
-	path, err := exec.LookPath(d.cfg.Runsc)
-	if err != nil {
-		fp.Health = unikernel.HealthUndetected
-		fp.Description = "runsc not found; " + installHint
+	if sandbox.Binary(ctx, &fp, d.cfg.Runsc, "runsc", "runsc version ", "runsc not found; "+installHint) == "" {
 		return fp
-	}
-	fp.Attributes["runsc"] = path
-	if out, err := exec.CommandContext(ctx, path, "--version").Output(); err == nil {
-		fp.Attributes["runsc.version"] = strings.TrimPrefix(strings.SplitN(string(out), "\n", 2)[0], "runsc version ")
 	}
 	if os.Geteuid() != 0 {
 		fp.Health = unikernel.HealthUndetected
@@ -120,13 +114,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	}
 	fp.Attributes["network"] = "none"
 	fp.Attributes["seccomp"] = "oci (inside the Sentry)"
-	for _, c := range cgroupControllers {
-		if d.controllerOK(c) {
-			fp.Attributes["cgroup."+c] = "v1"
-		} else {
-			fp.Missing = append(fp.Missing, "cgroup."+c)
-		}
-	}
+	sandbox.ProbeCgroups(&fp, d.cfg.CgroupRoot)
 	fp.Health = unikernel.HealthHealthy
 	fp.Description = "gVisor sandbox (runsc, platform " + platform + ")"
 	if !kvm.ok && d.cfg.Platform == PlatformAuto {

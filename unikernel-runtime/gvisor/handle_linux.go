@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,20 +14,23 @@ import (
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 // task is one running sandbox.
 type task struct {
+	*sandbox.Exit // of runsc run
+
 	id     string
 	d      *Driver
 	cmd    *exec.Cmd // runsc run, attached: the sandbox dies with it
 	bundle string
-	cg     *cgroup
-	done   chan struct{} // closed when runsc run has exited
-	exit   unikernel.ExitResult
+	cg     *sandbox.Cgroup
 
 	once sync.Once // guards cleanup
 }
+
+var _ sandbox.Task = (*task)(nil)
 
 // sandboxPid is the host pid of the Sentry, 0 until runsc has written it.
 func (t *task) sandboxPid() int {
@@ -40,22 +42,23 @@ func (t *task) sandboxPid() int {
 	return n
 }
 
-// kill kills the sandbox; runsc run then tears the container down and exits.
-func (t *task) kill() {
+// Kill kills the sandbox; runsc run then tears the container down and exits.
+func (t *task) Kill() {
 	if pid := t.sandboxPid(); pid > 0 {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	if t.cg != nil {
-		t.cg.killAll()
+		t.cg.KillAll()
 	}
 	select {
-	case <-t.done:
+	case <-t.Done():
 	case <-time.After(2 * time.Second):
 		_ = t.cmd.Process.Kill()
 	}
 }
 
-func (t *task) cleanup() {
+// Cleanup removes the sandbox's runsc state, cgroups and bundle and forgets it.
+func (t *task) Cleanup() {
 	t.once.Do(func() {
 		// runsc run deletes its state when the container ends; a runsc killed itself cannot.
 		if _, err := os.Stat(filepath.Join(t.d.cfg.StateDir, "runsc")); err == nil {
@@ -71,60 +74,24 @@ func (t *task) cleanup() {
 			}
 		}
 		if t.cg != nil {
-			t.cg.remove()
+			t.cg.Remove()
 		}
 		t.d.removeLeaves(t.id)
 		_ = os.RemoveAll(t.bundle)
-		t.d.mu.Lock()
-		delete(t.d.tasks, t.id)
-		t.d.mu.Unlock()
+		t.d.tasks.Remove(t.id)
 	})
 }
 
-func (t *task) usage() (unikernel.TaskUsage, error) {
-	var u unikernel.TaskUsage
-	if t.cg != nil {
-		if c, err := t.cg.cpu(); err == nil {
-			u.CPU = c
-			if m, ooms, err := t.cg.memory(); err == nil {
-				u.MemoryBytes, u.OOMKills = m, ooms
-			}
-			return u, nil
-		}
+// Usage returns the use its cgroups account, else the Sentry's from /proc.
+func (t *task) Usage() (unikernel.TaskUsage, error) {
+	if u, ok := t.cg.Usage(); ok {
+		return u, nil
 	}
 	pid := t.sandboxPid()
 	if pid <= 0 {
-		return u, errors.New("sandbox not started")
+		return unikernel.TaskUsage{}, errors.New("sandbox not started")
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return u, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 22 {
-		return u, errors.New("short /proc stat")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	rss, _ := strconv.ParseInt(f[21], 10, 64)
-	u.CPU = time.Duration(ut+st) * 10 * time.Millisecond
-	u.MemoryBytes = uint64(rss) * uint64(os.Getpagesize())
-	return u, nil
-}
-
-// conn joins the agent's stdout (read) and stdin (write).
-type conn struct {
-	io.Reader
-	w io.WriteCloser
-	r io.Closer
-}
-
-func (c *conn) Write(p []byte) (int, error) { return c.w.Write(p) }
-func (c *conn) Close() error {
-	err := c.w.Close()
-	_ = c.r.Close()
-	return err
+	return sandbox.ProcUsage(pid)
 }
 
 // runsc returns a runsc command with the driver's global flags.
@@ -141,11 +108,11 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		return nil, err
 	}
 	d.sweepOnce.Do(func() { d.sweep(ctx) })
-	t := &task{id: cfg.ID, d: d, bundle: filepath.Join(d.cfg.StateDir, "bundles", cfg.ID), done: make(chan struct{})}
+	t := &task{id: cfg.ID, d: d, bundle: filepath.Join(d.cfg.StateDir, "bundles", cfg.ID)}
 	if err := writeBundle(t.bundle, d.bundleSpec(cfg)); err != nil {
 		return nil, err
 	}
-	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, hostPids(cfg.PidsMax), cfg.CPUs)
+	cg, err := sandbox.NewCgroup(d.cfg.CgroupRoot, d.cfg.CgroupParent, cfg.ID, cfg.MemoryMB, hostPids(cfg.PidsMax), cfg.CPUs)
 	if err != nil {
 		_ = os.RemoveAll(t.bundle)
 		return nil, err
@@ -178,20 +145,15 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		t.cleanupUnstarted()
 		return nil, fmt.Errorf("start runsc: %w", err)
 	}
-	go func() {
-		t.exit = unikernel.ExitResultOf(cmd.Wait())
-		close(t.done)
-	}()
-	d.mu.Lock()
-	d.tasks[cfg.ID] = t
-	d.mu.Unlock()
+	t.Exit = sandbox.Watch(cmd.Wait)
+	d.tasks.Add(cfg.ID, t)
 	d.log.Debug("sandbox started", "id", cfg.ID, "platform", d.platform(ctx))
-	return &unikernel.TaskHandle{ID: cfg.ID, Conn: &conn{Reader: outR, w: inW, r: outR}, StartedAt: time.Now()}, nil
+	return &unikernel.TaskHandle{ID: cfg.ID, Conn: &sandbox.Conn{R: outR, W: inW}, StartedAt: time.Now()}, nil
 }
 
 func (t *task) cleanupUnstarted() {
 	if t.cg != nil {
-		t.cg.remove()
+		t.cg.Remove()
 	}
 	_ = os.RemoveAll(t.bundle)
 }
@@ -219,7 +181,7 @@ func (d *Driver) sweep(ctx context.Context) {
 		if err != nil || known[e.Name()] || time.Since(info.ModTime()) < time.Minute {
 			continue
 		}
-		if _, err := d.get(e.Name()); err == nil {
+		if _, err := d.tasks.Get(e.Name()); err == nil {
 			continue
 		}
 		_ = os.RemoveAll(filepath.Join(dir, e.Name()))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,34 +17,6 @@ import (
 	"github.com/mamoc-go/mamoc/unikernel-runtime/process"
 	"github.com/mamoc-go/mamoc/unikernel-runtime/unikerneltest"
 )
-
-// hostClasses compiles src (FQCN → source) with the host javac into a temp dir.
-func hostClasses(b *testing.B, src map[string]string) string {
-	b.Helper()
-	dir := b.TempDir()
-	var files []string
-	for fqcn, code := range src {
-		p := filepath.Join(dir, "src", strings.ReplaceAll(fqcn, ".", "/")+".java")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(code), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, p)
-	}
-	out, err := exec.Command("javac", append([]string{"-d", filepath.Join(dir, "classes")}, files...)...).CombinedOutput()
-	if err != nil {
-		b.Fatalf("javac: %v: %s", err, out)
-	}
-	return filepath.Join(dir, "classes")
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
 
 func ping(rw io.ReadWriter) error {
 	if _, err := rw.Write([]byte{0, 0, 0, 5, 1, 0, 0, 0, 1}); err != nil { // ping, id 1
@@ -68,7 +39,7 @@ func BenchmarkColdStart(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	classes := hostClasses(b, map[string]string{"Hello": `public class Hello { public static void main(String[] a) { System.out.println("hello"); } }`})
+	classes := unikerneltest.HostClasses(b, map[string]string{"Hello": `public class Hello { public static void main(String[] a) { System.out.println("hello"); } }`})
 	ctx := context.Background()
 	var cold, bare []time.Duration
 	for i := 0; i < b.N; i++ {
@@ -92,9 +63,9 @@ func BenchmarkColdStart(b *testing.B) {
 		_ = d.StopTask(ctx, id)
 		_ = h.Conn.Close()
 	}
-	b.ReportMetric(float64(median(cold).Microseconds())/1000, "sandbox-ms")
-	b.ReportMetric(float64(median(bare).Microseconds())/1000, "bare-java-ms")
-	b.ReportMetric(float64(median(cold))/float64(median(bare)), "ratio")
+	b.ReportMetric(float64(unikerneltest.Median(cold).Microseconds())/1000, "sandbox-ms")
+	b.ReportMetric(float64(unikerneltest.Median(bare).Microseconds())/1000, "bare-java-ms")
+	b.ReportMetric(float64(unikerneltest.Median(cold))/float64(unikerneltest.Median(bare)), "ratio")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -154,7 +125,7 @@ const queensHarness = `public class QueensBench {
 func BenchmarkNQueens(b *testing.B) {
 	rt, art := benchRuntime(b, unikernel.Config{Spare: -1, MaxCallsPerInstance: 1, Limits: unikernel.Limits{WallTime: time.Minute}})
 	src := map[string]string{"demo.Queens": unikerneltest.Sources["demo.Queens"], "QueensBench": queensHarness}
-	classes := hostClasses(b, src)
+	classes := unikerneltest.HostClasses(b, src)
 	ctx := context.Background()
 	var sandbox, plain []time.Duration
 	for i := 0; i < b.N; i++ {
@@ -171,9 +142,9 @@ func BenchmarkNQueens(b *testing.B) {
 		ns, _ := strconv.ParseInt(f[1], 10, 64)
 		plain = append(plain, time.Duration(ns))
 	}
-	b.ReportMetric(float64(median(sandbox).Microseconds())/1000, "sandbox-ms")
-	b.ReportMetric(float64(median(plain).Microseconds())/1000, "plain-ms")
-	b.ReportMetric(float64(median(plain))/float64(median(sandbox)), "ratio")
+	b.ReportMetric(float64(unikerneltest.Median(sandbox).Microseconds())/1000, "sandbox-ms")
+	b.ReportMetric(float64(unikerneltest.Median(plain).Microseconds())/1000, "plain-ms")
+	b.ReportMetric(float64(unikerneltest.Median(plain))/float64(unikerneltest.Median(sandbox)), "ratio")
 	b.ReportMetric(0, "ns/op")
 }
 

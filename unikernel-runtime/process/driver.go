@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/exec"
-	"sync"
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 var (
@@ -77,8 +76,7 @@ type Driver struct {
 
 	prlimit string // path of prlimit(1), "" if absent
 
-	mu    sync.Mutex // guards tasks
-	tasks map[string]*task
+	tasks *sandbox.Tasks[*task]
 }
 
 // New returns a process driver.
@@ -87,7 +85,7 @@ func New(cfg Config) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Driver{cfg: cfg, log: cfg.Logger.With("component", "unikernel.process"), tasks: map[string]*task{}}
+	d := &Driver{cfg: cfg, log: cfg.Logger.With("component", "unikernel.process"), tasks: sandbox.NewTasks[*task](ErrNoTask)}
 	d.prlimit, _ = exec.LookPath("prlimit")
 	if p, err := exec.LookPath(cfg.Bwrap); err == nil {
 		d.cfg.Bwrap = p
@@ -100,113 +98,38 @@ func (d *Driver) Capabilities() unikernel.Capabilities { return capabilities }
 
 // Fingerprint probes the host now and then every FingerprintInterval until ctx ends.
 func (d *Driver) Fingerprint(ctx context.Context) (<-chan unikernel.Fingerprint, error) {
-	ch := make(chan unikernel.Fingerprint, 1)
-	ch <- d.probe(ctx)
-	go func() {
-		defer close(ch)
-		t := time.NewTicker(d.cfg.FingerprintInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				fp := d.probe(ctx)
-				select {
-				case ch <- fp:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return ch, nil
-}
-
-func (d *Driver) get(id string) (*task, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t, ok := d.tasks[id]
-	if !ok {
-		return nil, ErrNoTask
-	}
-	return t, nil
+	return sandbox.Fingerprints(ctx, d.cfg.FingerprintInterval, d.probe), nil
 }
 
 // StopTask kills the instance, waits for it and removes its cgroup; unknown ids are fine.
-func (d *Driver) StopTask(ctx context.Context, id string) error {
-	t, err := d.get(id)
-	if err != nil {
-		return nil
-	}
-	t.kill()
-	select {
-	case <-t.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	t.cleanup()
-	return nil
-}
+func (d *Driver) StopTask(ctx context.Context, id string) error { return d.tasks.Stop(ctx, id) }
 
 // WaitTask waits for the instance to exit.
 func (d *Driver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult, error) {
-	t, err := d.get(id)
-	if err != nil {
-		return unikernel.ExitResult{}, err
-	}
-	select {
-	case <-t.done:
-		ex := t.exit
-		if u, err := t.usage(); err == nil && u.OOMKills > 0 {
-			ex.OOMKilled = true
-		}
-		return ex, nil
-	case <-ctx.Done():
-		return unikernel.ExitResult{}, ctx.Err()
-	}
+	return d.tasks.Wait(ctx, id)
 }
 
 // InspectTask returns CPU and memory use from the instance's cgroup (or /proc without cgroups).
+func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) { return d.tasks.Inspect(id) }
+
 // TaskCPU returns the CPU time the instance has used: one read of an open cgroup file.
 func (d *Driver) TaskCPU(id string) (time.Duration, error) {
-	t, err := d.get(id)
+	t, err := d.tasks.Get(id)
 	if err != nil {
 		return 0, err
 	}
 	return t.cpu()
 }
 
-func (d *Driver) InspectTask(id string) (unikernel.TaskUsage, error) {
-	t, err := d.get(id)
-	if err != nil {
-		return unikernel.TaskUsage{}, err
-	}
-	return t.usage()
-}
-
 // Close stops every task.
 func (d *Driver) Close() error {
-	d.mu.Lock()
-	var ids []string
-	for id := range d.tasks {
-		ids = append(ids, id)
-	}
-	d.mu.Unlock()
-	for _, id := range ids {
-		_ = d.StopTask(context.Background(), id)
-	}
+	d.tasks.Close()
 	return nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // Pid returns the host pid of the instance's JVM, 0 if unknown.
 func (d *Driver) Pid(id string) int {
-	t, err := d.get(id)
+	t, err := d.tasks.Get(id)
 	if err != nil {
 		return 0
 	}

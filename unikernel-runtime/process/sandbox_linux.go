@@ -18,22 +18,26 @@ import (
 	"golang.org/x/sys/unix"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 // task is one running instance.
 type task struct {
+	*sandbox.Exit // of bwrap
+
 	id    string
 	cmd   *exec.Cmd
 	child int // host pid of the sandboxed JVM (bwrap --as-pid-1)
-	cg    *cgroup
-	done  chan struct{} // closed when bwrap has exited
-	exit  unikernel.ExitResult
+	cg    *sandbox.Cgroup
 	d     *Driver
 
 	once sync.Once // guards cleanup
 }
 
-func (t *task) kill() {
+var _ sandbox.Task = (*task)(nil)
+
+// Kill kills the JVM and bwrap.
+func (t *task) Kill() {
 	if t.child > 0 {
 		_ = syscall.Kill(t.child, syscall.SIGKILL)
 	}
@@ -42,81 +46,38 @@ func (t *task) kill() {
 	}
 }
 
-func (t *task) cleanup() {
+// Cleanup removes the instance's cgroup and forgets it.
+func (t *task) Cleanup() {
 	t.once.Do(func() {
 		if t.cg != nil {
-			t.cg.remove()
+			t.cg.Remove()
 		}
-		t.d.mu.Lock()
-		delete(t.d.tasks, t.id)
-		t.d.mu.Unlock()
+		t.d.tasks.Remove(t.id)
 	})
 }
 
 // cpu is the CPU time of the task: its cgroup's, else usage's.
 func (t *task) cpu() (time.Duration, error) {
-	if t.cg != nil {
-		if c, err := t.cg.cpu(); err == nil {
-			return c, nil
-		}
+	if c, err := t.cg.CPU(); err == nil {
+		return c, nil
 	}
-	u, err := t.usage()
+	u, err := t.Usage()
 	return u.CPU, err
 }
 
-func (t *task) usage() (unikernel.TaskUsage, error) {
-	var u unikernel.TaskUsage
-	if t.cg != nil {
-		if c, err := t.cg.cpu(); err == nil {
-			u.CPU = c
-			if m, ooms, err := t.cg.memory(); err == nil {
-				u.MemoryBytes, u.OOMKills = m, ooms
-			}
-			return u, nil
-		}
+// Usage returns the use its cgroup accounts, else the JVM's from /proc.
+func (t *task) Usage() (unikernel.TaskUsage, error) {
+	if u, ok := t.cg.Usage(); ok {
+		return u, nil
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.child))
-	if err != nil {
-		return u, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 22 {
-		return u, errors.New("short /proc stat")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	rss, _ := strconv.ParseInt(f[21], 10, 64)
-	u.CPU = time.Duration(ut+st) * 10 * time.Millisecond
-	u.MemoryBytes = uint64(rss) * uint64(os.Getpagesize())
-	return u, nil
-}
-
-// conn joins the agent's stdout (read) and stdin (write).
-type conn struct {
-	io.Reader
-	w io.WriteCloser
-	r io.Closer
-}
-
-func (c *conn) Write(p []byte) (int, error) { return c.w.Write(p) }
-func (c *conn) Close() error {
-	err := c.w.Close()
-	_ = c.r.Close()
-	return err
+	return sandbox.ProcUsage(t.child)
 }
 
 func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	fp := unikernel.Fingerprint{Attributes: map[string]string{"driver": "process"}}
-	bw, err := exec.LookPath(d.cfg.Bwrap)
-	if err != nil {
-		fp.Health = unikernel.HealthUndetected
-		fp.Description = "bubblewrap (bwrap) not found; install the bubblewrap package"
+	bw := sandbox.Binary(ctx, &fp, d.cfg.Bwrap, "bwrap", "", "bubblewrap (bwrap) not found; install the bubblewrap package")
+	if bw == "" {
 		return fp
-	}
-	fp.Attributes["bwrap"] = bw
-	if out, err := exec.CommandContext(ctx, bw, "--version").Output(); err == nil {
-		fp.Attributes["bwrap.version"] = strings.TrimSpace(string(out))
 	}
 	probe := exec.CommandContext(ctx, bw, "--unshare-all", "--die-with-parent", "--uid", "65534", "--gid", "65534",
 		"--ro-bind", "/", "/", "--", "/bin/true")
@@ -143,13 +104,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	if _, err := seccompPrograms(); err != nil {
 		fp.Missing = append(fp.Missing, "seccomp("+err.Error()+")")
 	}
-	for _, c := range cgroupControllers {
-		if d.controllerOK(c) {
-			fp.Attributes["cgroup."+c] = "v1"
-		} else {
-			fp.Missing = append(fp.Missing, "cgroup."+c)
-		}
-	}
+	sandbox.ProbeCgroups(&fp, d.cfg.CgroupRoot)
 	fp.Health = unikernel.HealthHealthy
 	fp.Description = "bubblewrap sandbox with seccomp and cgroup v1 limits"
 	if len(fp.Missing) > 0 {
@@ -260,19 +215,15 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 	}
 	markInheritedCloexec()
 	t0 := time.Now()
-	cg, err := newCgroup(d, cfg.ID, cfg.MemoryMB, cfg.PidsMax, cfg.CPUs)
+	cg, err := sandbox.NewCgroup(d.cfg.CgroupRoot, d.cfg.CgroupParent, cfg.ID, cfg.MemoryMB, cfg.PidsMax, cfg.CPUs)
 	if err != nil {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		cg.remove()
+		cg.Remove()
 		return nil, fmt.Errorf("start bwrap: %w", err)
 	}
-	t := &task{id: cfg.ID, cmd: cmd, cg: cg, done: make(chan struct{}), d: d}
-	go func() {
-		t.exit = unikernel.ExitResultOf(cmd.Wait())
-		close(t.done)
-	}()
+	t := &task{Exit: sandbox.Watch(cmd.Wait), id: cfg.ID, cmd: cmd, cg: cg, d: d}
 	// the parent keeps protoInW, protoOutR, infoR and blockW; the child has its copies
 	closers = closers[:0]
 	for _, f := range append(files, infoR, blockW) {
@@ -289,9 +240,9 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		// and holds its stderr, and cmd.Wait would wait for that pipe forever.
 		_ = blockW.Close()
 		_ = infoR.Close()
-		t.kill()
-		<-t.done
-		t.cleanup()
+		t.Kill()
+		<-t.Done()
+		t.Cleanup()
 		return nil, err
 	}
 	tStart := time.Now()
@@ -300,12 +251,10 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		return fail(fmt.Errorf("bwrap info: %w", err))
 	}
 	t.child = pid
-	if err := cg.add(pid); err != nil {
+	if err := cg.Add(pid); err != nil {
 		return fail(err)
 	}
-	d.mu.Lock()
-	d.tasks[cfg.ID] = t
-	d.mu.Unlock()
+	d.tasks.Add(cfg.ID, t)
 	d.log.Debug("sandbox ready", "id", cfg.ID, "cgroup", tStart.Sub(t0), "bwrap", time.Since(tStart))
 	if _, err := blockW.Write([]byte{1}); err != nil {
 		_ = protoInW.Close()
@@ -313,7 +262,7 @@ func (d *Driver) StartTask(ctx context.Context, cfg unikernel.TaskConfig) (*unik
 		_ = d.StopTask(context.Background(), cfg.ID)
 		return nil, fmt.Errorf("release sandbox: %w", err)
 	}
-	return &unikernel.TaskHandle{ID: cfg.ID, Pid: pid, Conn: &conn{Reader: protoOutR, w: protoInW, r: protoOutR}, StartedAt: time.Now()}, nil
+	return &unikernel.TaskHandle{ID: cfg.ID, Pid: pid, Conn: &sandbox.Conn{R: protoOutR, W: protoInW}, StartedAt: time.Now()}, nil
 }
 
 func readChildPid(ctx context.Context, r *os.File) (int, error) {

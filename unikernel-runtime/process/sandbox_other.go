@@ -8,21 +8,22 @@ import (
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 type task struct {
+	*sandbox.Exit
+
 	child int
-	done  chan struct{}
-	exit  unikernel.ExitResult
 }
 
-func (t *task) kill()    {}
-func (t *task) cleanup() {}
+func (t *task) Kill()    {}
+func (t *task) Cleanup() {}
 func (t *task) cpu() (time.Duration, error) {
 	return 0, errors.New("unsupported")
 }
 
-func (t *task) usage() (unikernel.TaskUsage, error) {
+func (t *task) Usage() (unikernel.TaskUsage, error) {
 	return unikernel.TaskUsage{}, errors.New("unsupported")
 }
 

@@ -2,16 +2,14 @@ package unikerneltest
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
+	"github.com/mamoc-go/mamoc/unikernel-runtime/internal/sandbox"
 )
 
 var _ unikernel.Driver = (*FakeDriver)(nil)
@@ -22,18 +20,30 @@ var fakeCapabilities = unikernel.Capabilities{Isolation: "none", Network: true}
 // FakeDriver runs the agent as an ordinary child process of the test, with no isolation at all.
 // It exists to test the Runtime and the suite itself; never use it for untrusted code.
 type FakeDriver struct {
-	mu    sync.Mutex // guards tasks
-	tasks map[string]*fakeTask
+	tasks *sandbox.Tasks[*fakeTask]
 }
 
 type fakeTask struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-	exit unikernel.ExitResult
+	*sandbox.Exit
+
+	id  string
+	cmd *exec.Cmd
+	d   *FakeDriver
 }
 
+// Kill kills the process.
+func (t *fakeTask) Kill() { _ = t.cmd.Process.Kill() }
+
+// Cleanup forgets the task.
+func (t *fakeTask) Cleanup() { t.d.tasks.Remove(t.id) }
+
+// Usage reads CPU and RSS from /proc.
+func (t *fakeTask) Usage() (unikernel.TaskUsage, error) { return ProcUsage(t.cmd.Process.Pid) }
+
 // NewFakeDriver returns a fake driver.
-func NewFakeDriver() *FakeDriver { return &FakeDriver{tasks: map[string]*fakeTask{}} }
+func NewFakeDriver() *FakeDriver {
+	return &FakeDriver{tasks: sandbox.NewTasks[*fakeTask](unikernel.ErrNotFound)}
+}
 
 // Capabilities returns the fake driver's static abilities.
 func (d *FakeDriver) Capabilities() unikernel.Capabilities { return fakeCapabilities }
@@ -84,96 +94,20 @@ func (d *FakeDriver) StartTask(_ context.Context, cfg unikernel.TaskConfig) (*un
 		_ = out.Close()
 		return nil, err
 	}
-	t := &fakeTask{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		t.exit = unikernel.ExitResultOf(cmd.Wait())
-		close(t.done)
-	}()
-	d.mu.Lock()
-	d.tasks[cfg.ID] = t
-	d.mu.Unlock()
-	return &unikernel.TaskHandle{ID: cfg.ID, Pid: cmd.Process.Pid, Conn: &pipeConn{Reader: out, w: in, r: out}, StartedAt: time.Now()}, nil
-}
-
-type pipeConn struct {
-	io.Reader
-	w io.WriteCloser
-	r io.Closer
-}
-
-func (c *pipeConn) Write(p []byte) (int, error) { return c.w.Write(p) }
-func (c *pipeConn) Close() error {
-	err := c.w.Close()
-	_ = c.r.Close()
-	return err
-}
-
-func (d *FakeDriver) get(id string) (*fakeTask, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t, ok := d.tasks[id]
-	return t, ok
+	d.tasks.Add(cfg.ID, &fakeTask{Exit: sandbox.Watch(cmd.Wait), id: cfg.ID, cmd: cmd, d: d})
+	return &unikernel.TaskHandle{ID: cfg.ID, Pid: cmd.Process.Pid, Conn: &sandbox.Conn{R: out, W: in}, StartedAt: time.Now()}, nil
 }
 
 // StopTask kills the process; unknown ids are fine.
-func (d *FakeDriver) StopTask(ctx context.Context, id string) error {
-	t, ok := d.get(id)
-	if !ok {
-		return nil
-	}
-	_ = t.cmd.Process.Kill()
-	select {
-	case <-t.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	d.mu.Lock()
-	delete(d.tasks, id)
-	d.mu.Unlock()
-	return nil
-}
+func (d *FakeDriver) StopTask(ctx context.Context, id string) error { return d.tasks.Stop(ctx, id) }
 
 // WaitTask waits for the process to exit.
 func (d *FakeDriver) WaitTask(ctx context.Context, id string) (unikernel.ExitResult, error) {
-	t, ok := d.get(id)
-	if !ok {
-		return unikernel.ExitResult{}, unikernel.ErrNotFound
-	}
-	select {
-	case <-t.done:
-		return t.exit, nil
-	case <-ctx.Done():
-		return unikernel.ExitResult{}, ctx.Err()
-	}
+	return d.tasks.Wait(ctx, id)
 }
 
 // InspectTask reads CPU and RSS from /proc.
-func (d *FakeDriver) InspectTask(id string) (unikernel.TaskUsage, error) {
-	t, ok := d.get(id)
-	if !ok {
-		return unikernel.TaskUsage{}, unikernel.ErrNotFound
-	}
-	return ProcUsage(t.cmd.Process.Pid)
-}
+func (d *FakeDriver) InspectTask(id string) (unikernel.TaskUsage, error) { return d.tasks.Inspect(id) }
 
 // ProcUsage reads a process's CPU time and RSS from /proc/<pid>/stat.
-func ProcUsage(pid int) (unikernel.TaskUsage, error) {
-	var u unikernel.TaskUsage
-	b, err := os.ReadFile(filepath.Join("/proc", strconvItoa(pid), "stat"))
-	if err != nil {
-		return u, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 > len(s) {
-		return u, errors.New("bad /proc stat")
-	}
-	f := strings.Fields(s[i+2:])
-	if len(f) < 22 {
-		return u, errors.New("short /proc stat")
-	}
-	ut, st, rss := atoi(f[11]), atoi(f[12]), atoi(f[21])
-	u.CPU = time.Duration(ut+st) * 10 * time.Millisecond
-	u.MemoryBytes = uint64(rss) * uint64(os.Getpagesize())
-	return u, nil
-}
+func ProcUsage(pid int) (unikernel.TaskUsage, error) { return sandbox.ProcUsage(pid) }

@@ -1,4 +1,4 @@
-package process
+package sandbox
 
 import (
 	"errors"
@@ -10,34 +10,41 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 )
 
-// cgroupControllers are the cgroup v1 controllers an instance's leaf is created in.
-var cgroupControllers = []string{"memory", "pids", "cpuacct", "cpu"}
+// Controllers are the cgroup v1 controllers an instance's leaf is created in.
+var Controllers = []string{"memory", "pids", "cpuacct", "cpu"}
 
-// cgroup is one instance's leaf in each available controller.
-type cgroup struct {
+// ControllerOK reports whether controller ctrl is mounted under root and writable.
+func ControllerOK(root, ctrl string) bool {
+	p := filepath.Join(root, ctrl)
+	_, err := os.Stat(filepath.Join(p, "cgroup.procs"))
+	return err == nil && syscall.Access(p, 2) == nil
+}
+
+// Cgroup is one instance's leaf in each available controller.
+type Cgroup struct {
 	dirs map[string]string // controller → leaf directory
 
-	cpuOnce sync.Once
-	cpuFile *os.File // cpuacct.usage, kept open: read at every call's start
-	cpuErr  error
+	cpuOnce sync.Once // guards opening cpuFile (once, never after Remove)
+	cpuFile *os.File  // cpuacct.usage, kept open: read at every call's start
+	cpuErr  error     // of opening cpuFile
 }
 
-func (d *Driver) controllerOK(ctrl string) bool {
-	p := filepath.Join(d.cfg.CgroupRoot, ctrl)
-	return fileExists(filepath.Join(p, "cgroup.procs")) && syscall.Access(p, 2) == nil
-}
-
-func newCgroup(d *Driver, id string, memMB, pids int, cpus float64) (*cgroup, error) {
-	cg := &cgroup{dirs: map[string]string{}}
-	for _, c := range cgroupControllers {
-		if !d.controllerOK(c) {
+// NewCgroup creates the leaf root/<controller>/parent/id in every available controller with its
+// limits: memMB MiB of memory (without swap), pids tasks and cpus CPUs of CFS quota; a limit ≤ 0
+// is not set.
+func NewCgroup(root, parent, id string, memMB, pids int, cpus float64) (*Cgroup, error) {
+	cg := &Cgroup{dirs: map[string]string{}}
+	for _, c := range Controllers {
+		if !ControllerOK(root, c) {
 			continue
 		}
-		dir := filepath.Join(d.cfg.CgroupRoot, c, d.cfg.CgroupParent, id)
+		dir := filepath.Join(root, c, parent, id)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			cg.remove()
+			cg.Remove()
 			return nil, fmt.Errorf("cgroup %s: %w", c, err)
 		}
 		cg.dirs[c] = dir
@@ -45,7 +52,7 @@ func newCgroup(d *Driver, id string, memMB, pids int, cpus float64) (*cgroup, er
 	if dir, ok := cg.dirs["memory"]; ok && memMB > 0 {
 		b := strconv.Itoa(memMB << 20)
 		if err := os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(b), 0); err != nil {
-			cg.remove()
+			cg.Remove()
 			return nil, fmt.Errorf("cgroup memory limit: %w", err)
 		}
 		_ = os.WriteFile(filepath.Join(dir, "memory.memsw.limit_in_bytes"), []byte(b), 0)
@@ -53,7 +60,7 @@ func newCgroup(d *Driver, id string, memMB, pids int, cpus float64) (*cgroup, er
 	}
 	if dir, ok := cg.dirs["pids"]; ok && pids > 0 {
 		if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte(strconv.Itoa(pids)), 0); err != nil {
-			cg.remove()
+			cg.Remove()
 			return nil, fmt.Errorf("cgroup pids limit: %w", err)
 		}
 	}
@@ -66,7 +73,8 @@ func newCgroup(d *Driver, id string, memMB, pids int, cpus float64) (*cgroup, er
 	return cg, nil
 }
 
-func (cg *cgroup) add(pid int) error {
+// Add moves process pid into every leaf.
+func (cg *Cgroup) Add(pid int) error {
 	for c, dir := range cg.dirs {
 		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
 			return fmt.Errorf("cgroup %s add %d: %w", c, pid, err)
@@ -83,7 +91,12 @@ func readInt(p string) (int64, error) {
 	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 }
 
-func (cg *cgroup) cpu() (time.Duration, error) {
+// CPU returns the CPU time the leaves account: one read of the kept-open cpuacct.usage. It
+// fails when cg is nil or has no cpuacct leaf.
+func (cg *Cgroup) CPU() (time.Duration, error) {
+	if cg == nil {
+		return 0, errors.New("no cgroup")
+	}
 	dir, ok := cg.dirs["cpuacct"]
 	if !ok {
 		return 0, errors.New("no cpuacct cgroup")
@@ -101,7 +114,9 @@ func (cg *cgroup) cpu() (time.Duration, error) {
 	return time.Duration(v), err
 }
 
-func (cg *cgroup) memory() (uint64, int, error) {
+// memory returns the leaf's memory use in bytes and its OOM kills (oom_kill; failcnt counts
+// reclaim attempts too, so it is no OOM count).
+func (cg *Cgroup) memory() (uint64, int, error) {
 	dir, ok := cg.dirs["memory"]
 	if !ok {
 		return 0, 0, errors.New("no memory cgroup")
@@ -118,18 +133,25 @@ func (cg *cgroup) memory() (uint64, int, error) {
 			}
 		}
 	}
-	if f, err := readInt(filepath.Join(dir, "memory.failcnt")); err == nil && f > 0 && ooms == 0 {
-		_ = f // failcnt counts reclaim attempts too; only oom_kill is an OOM
-	}
 	return uint64(n), ooms, nil
 }
 
-// remove kills anything left in the leaves and removes them.
-func (cg *cgroup) remove() {
-	cg.cpuOnce.Do(func() {}) // no open after remove
-	if cg.cpuFile != nil {
-		_ = cg.cpuFile.Close()
+// Usage returns the CPU time, memory and OOM kills the leaves account; ok is false when cg is
+// nil or has no CPU accounting.
+func (cg *Cgroup) Usage() (u unikernel.TaskUsage, ok bool) {
+	c, err := cg.CPU()
+	if err != nil {
+		return u, false
 	}
+	u.CPU = c
+	if m, ooms, err := cg.memory(); err == nil {
+		u.MemoryBytes, u.OOMKills = m, ooms
+	}
+	return u, true
+}
+
+// KillAll kills every process in the leaves until they are empty.
+func (cg *Cgroup) KillAll() {
 	for _, dir := range cg.dirs {
 		for i := 0; i < 50; i++ {
 			b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
@@ -144,6 +166,17 @@ func (cg *cgroup) remove() {
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
+	}
+}
+
+// Remove closes cpuacct.usage, kills anything left in the leaves and removes them.
+func (cg *Cgroup) Remove() {
+	cg.cpuOnce.Do(func() {}) // no open after Remove
+	if cg.cpuFile != nil {
+		_ = cg.cpuFile.Close()
+	}
+	cg.KillAll()
+	for _, dir := range cg.dirs {
 		_ = os.Remove(dir)
 	}
 }
