@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/decision"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // LocalRunner runs a task, or one chunk of it, on the phone: params are the constructor's
@@ -129,10 +130,9 @@ func (m *Multi) Run(ctx context.Context, job Job) (JobResult, error) {
 type plan struct {
 	task     string
 	split    Split
-	n        int      // elements: numbers of the range, lines, or 1
-	base     []any    // params before from and to
-	lines    [][]byte // lines of the resource for a lines split
-	resource []byte   // the whole resource otherwise
+	n        int    // elements: numbers of the range, lines, or 1
+	base     []any  // params before from and to
+	resource []byte // the whole resource, also for a lines split
 }
 
 func (m *Multi) run(ctx context.Context, job Job) (JobResult, error) {
@@ -250,9 +250,7 @@ func resolve(job Job, dep Deployment) (plan, error) {
 		if len(job.Resource) == 0 {
 			return p, fmt.Errorf("split lines without a resource: %w", ErrBadArgument)
 		}
-		p.lines = splitLines(job.Resource)
-		p.n = max(len(p.lines), 1)
-		p.resource = nil
+		p.n = max(len(api.SplitLines(job.Resource)), 1)
 	case SplitRange:
 		if dep.Task != "" && (len(ctor) < 2 || !intAt(len(ctor)-1) || !intAt(len(ctor)-2)) {
 			return p, fmt.Errorf("split %s: the constructor %v does not end with two ints: %w", p.split, ctor, ErrBadArgument)
@@ -284,24 +282,16 @@ func asInt64(v any) (int64, bool) {
 	return 0, false
 }
 
-// chunkInput returns the params and resource of chunk c.
-func (p *plan) chunkInput(c decision.Chunk) ([]any, []byte) {
+// chunkInput returns the params of chunk c and, for a lines split, its lines.
+func (p *plan) chunkInput(c decision.Chunk) ([]any, *api.LineRange) {
 	params := slices.Clone(p.base)
 	switch p.split.Mode {
 	case SplitRange:
 		params = append(params, p.split.From+int64(c.From), p.split.From+int64(c.To))
-		return params, p.resource
 	case SplitLines:
-		var b []byte
-		for _, l := range p.lines[c.From:min(c.To, len(p.lines))] {
-			b = append(b, l...)
-		}
-		if b == nil {
-			b = []byte{}
-		}
-		return params, b
+		return params, &api.LineRange{From: c.From, To: c.To}
 	}
-	return params, p.resource
+	return params, nil
 }
 
 // decide probes the connected sites (stats, RTT, their history of the task) at once and asks the

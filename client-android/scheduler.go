@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mamoc-go/mamoc/decision"
+	"github.com/mamoc-go/mamoc/server/api"
 )
 
 // chunkState is one chunk during a job.
@@ -221,9 +222,9 @@ func (s *scheduler) work(ctx context.Context, w *worker) {
 		}
 		c.running = true
 		s.mu.Unlock()
-		params, resource := s.p.chunkInput(c.Chunk)
+		params, lines := s.p.chunkInput(c.Chunk)
 		start := time.Now()
-		out, err := s.runOn(ctx, w, params, resource)
+		out, err := s.runOn(ctx, w, params, lines)
 		took := time.Since(start)
 		s.mu.Lock()
 		c.running = false
@@ -332,8 +333,12 @@ func (s *scheduler) running() int {
 }
 
 // runOn runs one chunk on w.
-func (s *scheduler) runOn(ctx context.Context, w *worker, params []any, resource []byte) (Result, error) {
+func (s *scheduler) runOn(ctx context.Context, w *worker, params []any, lines *api.LineRange) (Result, error) {
+	resource := s.p.resource
 	if w.site == nil {
+		if lines != nil {
+			resource, _, _ = api.CutLines(resource, *lines)
+		}
 		out, err := s.job.Local(ctx, params, resource)
 		if err != nil {
 			return Result{}, fmt.Errorf("run locally: %w", err)
@@ -348,7 +353,7 @@ func (s *scheduler) runOn(ctx context.Context, w *worker, params []any, resource
 	if err != nil {
 		return Result{}, err
 	}
-	ro := RunOptions{Timeout: s.job.TaskTimeout}
+	ro := RunOptions{Timeout: s.job.TaskTimeout, Lines: lines}
 	if resource != nil {
 		if ro.ResourceSHA256, err = w.site.ensureResource(ctx, c, s.job.ResourceName, resource); err != nil {
 			return Result{}, err

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -22,7 +21,8 @@ const (
 	// range when the constructor ends with two ints and Params fill it (the last two are the
 	// range), and not at all otherwise.
 	SplitAuto SplitMode = "auto"
-	// SplitLines gives each chunk a contiguous range of the resource's lines as its resource.
+	// SplitLines gives each chunk a contiguous range of the resource's lines: the resource goes
+	// to each site once, by hash, and each chunk's run names its lines.
 	SplitLines SplitMode = "lines"
 	// SplitRange appends a sub-range's from and to to each chunk's params: the task's
 	// constructor ends with two ints (from, to) and Params are the leading ones.
@@ -210,19 +210,4 @@ func trimOutput(s string) string {
 		return s[:40] + "…"
 	}
 	return s
-}
-
-// splitLines cuts content into lines, each keeping its newline.
-func splitLines(content []byte) [][]byte {
-	var lines [][]byte
-	for len(content) > 0 {
-		i := bytes.IndexByte(content, '\n')
-		if i < 0 {
-			lines = append(lines, content)
-			break
-		}
-		lines = append(lines, content[:i+1])
-		content = content[i+1:]
-	}
-	return lines
 }

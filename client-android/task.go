@@ -59,6 +59,9 @@ type RunOptions struct {
 	ResourceSHA256 string
 	// Timeout bounds the task's execution on the server (rounded to ms). Default: the server's.
 	Timeout time.Duration
+	// Lines, when set, gives the task only the lines [From, To) (zero-based) of its resource,
+	// each keeping its newline; the resource is sent whole, once. Nil means every line.
+	Lines *api.LineRange
 	// Progress, when set, receives the task's progress messages while it runs. It runs on its
 	// own goroutine, one message at a time, and must not block for long.
 	Progress func(string)
@@ -93,7 +96,7 @@ type Result struct {
 // (see Error.Exception), ErrTimeout, ErrLimit, ErrBadArgument, ErrCompile, ErrNotOffloadable or
 // ErrBusy.
 func (c *Client) Run(ctx context.Context, task string, params []any, ro RunOptions) (Result, error) {
-	req := api.RunRequest{Task: task, Params: params, Resource: ro.Resource, ResourceSHA256: ro.ResourceSHA256, Timeout: ro.Timeout}
+	req := api.RunRequest{Task: task, Params: params, Resource: ro.Resource, ResourceSHA256: ro.ResourceSHA256, Timeout: ro.Timeout, Lines: ro.Lines}
 	var prog func(*wamp.Result)
 	if ro.Progress != nil {
 		prog = func(r *wamp.Result) {

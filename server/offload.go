@@ -402,7 +402,7 @@ func (o *offload) apiRun(ctx context.Context, inv *wamp.Invocation) nxclient.Inv
 		return invokeError(fmt.Errorf("task %s: %w (deploy it with %s)", r.Task, catalog.ErrNotFound, api.ProcTaskDeploy))
 	}
 	res, err := o.cat.Run(ctx, from, catalog.RunRequest{Task: t, Params: r.Params, ResourceName: r.Resource,
-		ResourceSHA256: r.ResourceSHA256, Timeout: r.Timeout, Progress: o.progressFunc(ctx, inv)})
+		ResourceSHA256: r.ResourceSHA256, Lines: r.Lines, Timeout: r.Timeout, Progress: o.progressFunc(ctx, inv)})
 	if err != nil {
 		return invokeError(cancelCause(ctx, err))
 	}

@@ -170,7 +170,7 @@ func ParseTaskList(kw wamp.Dict) (TaskList, error) {
 }
 
 // RunRequest is ProcTaskRun's request: kwargs {task, params, resource?, resource_sha256?,
-// timeout_ms?}.
+// timeout_ms?, lines?}.
 type RunRequest struct {
 	// Task names the deployed task.
 	Task string
@@ -182,6 +182,9 @@ type RunRequest struct {
 	ResourceSHA256 string
 	// Timeout bounds the execution (sent in whole ms, at least 1); 0 means the server's.
 	Timeout time.Duration
+	// Lines, when set, gives the task only those lines of its resource (kwarg lines
+	// [FROM, TO], zero-based, TO excluded), so that the chunks of a split share one upload.
+	Lines *LineRange
 }
 
 // Kwargs returns the request's kwargs; an empty resource is sent as null.
@@ -195,14 +198,18 @@ func (r RunRequest) Kwargs() wamp.Dict {
 	if r.Timeout > 0 {
 		kw["timeout_ms"] = max(r.Timeout.Milliseconds(), 1)
 	}
+	if r.Lines != nil {
+		kw["lines"] = wamp.List{r.Lines.From, r.Lines.To}
+	}
 	return kw
 }
 
 // ParseRunRequest reads a run request. A missing task, a field of the wrong type or range
-// (timeout_ms an integer from 1 to MaxTimeoutMS, resource_sha256 a SHA-256) and an unknown
-// kwarg are ErrInvalid.
+// (timeout_ms an integer from 1 to MaxTimeoutMS, resource_sha256 a SHA-256, lines two
+// integers FROM < TO from 0 with a resource) and an unknown kwarg are ErrInvalid. Whether lines
+// lie within the resource only the server knows.
 func ParseRunRequest(kw wamp.Dict) (RunRequest, error) {
-	r, err := readKwargs(ProcTaskRun, kw, "task", "params", "resource", "resource_sha256", "timeout_ms")
+	r, err := readKwargs(ProcTaskRun, kw, "task", "params", "resource", "resource_sha256", "timeout_ms", "lines")
 	if err != nil {
 		return RunRequest{}, err
 	}
@@ -225,6 +232,12 @@ func ParseRunRequest(kw wamp.Dict) (RunRequest, error) {
 	}
 	if ok {
 		out.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	if out.Lines, err = r.lineRange("lines"); err != nil {
+		return RunRequest{}, err
+	}
+	if out.Lines != nil && out.Resource == "" && out.ResourceSHA256 == "" {
+		return RunRequest{}, invalid("%s: kwarg lines needs a resource (kwarg resource or resource_sha256)", ProcTaskRun)
 	}
 	return out, nil
 }

@@ -108,6 +108,38 @@ func (r kwargs) integer(k string, lo, hi int64) (n int64, ok bool, err error) {
 	return n, true, nil
 }
 
+// lineRange returns kwarg k as a LineRange: a list of two integers [FROM, TO] with
+// 0 <= FROM < TO <= math.MaxInt32; nil when absent or null.
+func (r kwargs) lineRange(k string) (*LineRange, error) {
+	v, present := r.kw[k]
+	if !present || v == nil {
+		return nil, nil
+	}
+	l, ok := wamp.AsList(v)
+	if ok && len(l) == 2 {
+		from, ok1 := AsInteger(l[0])
+		to, ok2 := AsInteger(l[1])
+		if ok1 && ok2 && from >= 0 && from < to && to <= math.MaxInt32 {
+			return &LineRange{From: int(from), To: int(to)}, nil
+		}
+	}
+	return nil, invalid("%s: kwarg %s must be [FROM, TO], two integers with 0 <= FROM < TO (zero-based, TO excluded), got %s",
+		r.proc, k, describeList(v))
+}
+
+// describeList names v like Describe, listing a short list's items.
+func describeList(v any) string {
+	l, ok := wamp.AsList(v)
+	if !ok || len(l) > 4 {
+		return Describe(v)
+	}
+	items := make([]string, len(l))
+	for i, x := range l {
+		items[i] = Describe(x)
+	}
+	return "[" + strings.Join(items, ", ") + "]"
+}
+
 // sha256 returns kwarg k as a hex SHA-256 ("" when absent or null).
 func (r kwargs) sha256(k string) (string, error) {
 	s, err := r.str(k, false)

@@ -19,10 +19,11 @@ import (
 // RunRequest is one execution of a deployed task.
 type RunRequest struct {
 	Task           *Task
-	Params         []any  // positional constructor (or method) arguments
-	CtorParams     []any  // an instance method's constructor arguments
-	ResourceName   string // resolved in the server's namespace, then the caller's
-	ResourceSHA256 string // content-addressed resource, preferred over the name
+	Params         []any          // positional constructor (or method) arguments
+	CtorParams     []any          // an instance method's constructor arguments
+	ResourceName   string         // resolved in the server's namespace, then the caller's
+	ResourceSHA256 string         // content-addressed resource, preferred over the name
+	Lines          *api.LineRange // only these lines of the resource, nil for all
 	Timeout        time.Duration
 	Progress       func(string)
 }
@@ -57,7 +58,7 @@ func (c *Catalog) Run(ctx context.Context, from Caller, req RunRequest) (RunResu
 	}
 	exec := repository.Execution{
 		Task: t.Procedure, CallerAuthID: from.AuthID, CallerSession: from.Session,
-		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256),
+		Site: c.cfg.Site, ParamDigest: paramDigest(req.Params, req.ResourceName, req.ResourceSHA256, req.Lines),
 		QueuedAt: time.Now(),
 	}
 	call := unikernel.Call{Group: t.Group, Owner: from.Owner(), Artifact: t.Artifact, Class: t.FQCN, Method: t.Method,
@@ -114,6 +115,9 @@ func (c *Catalog) buildArgs(ctx context.Context, from Caller, req RunRequest) ([
 	hasRes := req.ResourceSHA256 != "" || req.ResourceName != ""
 	takesRes := t.ResourceDependent ||
 		(hasRes && len(t.ParamTypes) == len(req.Params)+1 && len(t.ParamTypes) > 0 && t.ParamTypes[0] == "String")
+	if req.Lines != nil && !hasRes {
+		return nil, BadArgument("kwarg lines needs a resource (kwarg resource or resource_sha256)")
+	}
 	if hasRes && !takesRes {
 		return nil, BadArgument("task %s takes no resource (its constructor %v has no leading String for a resource's content); send resource null",
 			t.FQCN, t.ParamTypes)
@@ -125,6 +129,13 @@ func (c *Catalog) buildArgs(ctx context.Context, from Caller, req RunRequest) ([
 		content, err := c.content(ctx, from, req.ResourceName, req.ResourceSHA256)
 		if err != nil {
 			return nil, err
+		}
+		if r := req.Lines; r != nil {
+			cut, n, ok := api.CutLines(content, *r)
+			if !ok {
+				return nil, BadArgument("kwarg lines [%d, %d) lies outside the resource's %d lines", r.From, r.To, n)
+			}
+			content = cut
 		}
 		params = append(params, string(content))
 	}
@@ -187,8 +198,12 @@ func normalizeArg(v any) (any, error) {
 }
 
 // paramDigest identifies a call's inputs for the history (same inputs, same digest).
-func paramDigest(params []any, resName, resSHA string) string {
-	b, _ := json.Marshal([]any{params, resName, resSHA})
+func paramDigest(params []any, resName, resSHA string, lines *api.LineRange) string {
+	in := []any{params, resName, resSHA}
+	if lines != nil {
+		in = append(in, []int{lines.From, lines.To})
+	}
+	b, _ := json.Marshal(in)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
 }
