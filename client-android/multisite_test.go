@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -249,6 +251,40 @@ func TestMultisiteSplit(t *testing.T) {
 			}
 		})
 	}
+
+	// The lines runs above sent the resource whole, by hash, at most once to each site: no site
+	// stores a piece of it (one per chunk, as when each chunk's lines were its own resource).
+	t.Run("lines upload the resource once per site", func(t *testing.T) {
+		holders := 0
+		for _, s := range []*testSite{a, b, c} {
+			whole, pieces := 0, 0
+			err := filepath.WalkDir(s.cfg.DataDir, func(path string, e fs.DirEntry, err error) error {
+				if err != nil || e.IsDir() {
+					return err
+				}
+				data, err := os.ReadFile(path)
+				switch {
+				case err != nil:
+					return err
+				case string(data) == text:
+					whole++
+				case len(data) > 0 && strings.Contains(text, string(data)):
+					pieces++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if whole > 1 || pieces > 0 {
+				t.Errorf("site %s stores the resource %d times and %d pieces of it, want at most once and no piece", s.name, whole, pieces)
+			}
+			holders += whole
+		}
+		if holders < 2 {
+			t.Errorf("%d sites hold the resource, want ≥ 2 (the lines split ran on 3)", holders)
+		}
+	})
 
 	t.Run("small task stays on one site", func(t *testing.T) {
 		job := client.Job{Source: primes, Split: client.Split{Mode: client.SplitRange, From: 0, To: 2000}}
