@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/mamoc-go/mamoc/server"
 	"github.com/mamoc-go/mamoc/server/api"
-	unikernel "github.com/mamoc-go/mamoc/unikernel-runtime"
 	"github.com/mamoc-go/mamoc/unikernel-runtime/gvisor"
 )
 
@@ -178,24 +175,15 @@ func TestShutdownCancelsAfterTimeout(t *testing.T) {
 	}
 }
 
-// requireGVisor skips unless runsc is installed (.ci/deps/gvisor.sh), the test runs as root and
-// runsc can boot a sandbox here (the driver's fingerprint says why not).
+// requireGVisor skips where the gvisor driver cannot run sandboxes: no runsc
+// (.ci/deps/gvisor.sh installs it), not root, or runsc cannot boot one here.
 func requireGVisor(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("runsc"); err != nil || os.Geteuid() != 0 {
-		t.Skip("gvisor needs runsc (.ci/deps/gvisor.sh) and root")
-	}
 	d, err := gvisor.New(gvisor.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fps, err := d.Fingerprint(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fp := <-fps; fp.Health == unikernel.HealthUndetected {
-		t.Skipf("runsc cannot run here: %s", fp.Description)
+	if why := d.Unusable(context.Background()); why != "" {
+		t.Skipf("gvisor cannot run here: %s", why)
 	}
 }

@@ -3,7 +3,6 @@ package gvisor_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,24 +20,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// requireRunsc skips the test on hosts without runsc or root (.ci/deps/gvisor.sh installs runsc),
-// or where runsc cannot boot a sandbox at all (the driver's fingerprint says why).
+// requireRunsc skips the test where the driver cannot run sandboxes: no runsc
+// (.ci/deps/gvisor.sh installs it), not root, or runsc cannot boot one here.
 func requireRunsc(t *testing.T, d *gvisor.Driver) {
 	t.Helper()
-	if _, err := exec.LookPath("runsc"); err != nil {
-		t.Skip("runsc not installed (see .ci/deps/gvisor.sh)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("the gvisor driver needs root")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fps, err := d.Fingerprint(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fp := <-fps; fp.Health == unikernel.HealthUndetected {
-		t.Skipf("runsc cannot run here: %s", fp.Description)
+	if why := d.Unusable(context.Background()); why != "" {
+		t.Skipf("gvisor cannot run here: %s", why)
 	}
 }
 

@@ -89,6 +89,16 @@ func (d *Driver) platform(ctx context.Context) string {
 }
 
 // probe builds a fingerprint: runsc present and runnable as root, the platform and why, the cgroup controllers.
+// Unusable returns why this driver cannot run sandboxes on this host (runsc missing, the
+// server not root, or no platform boots a sandbox), or "" when it can. It runs one probe of
+// the fingerprint; a platform's boot probe is cached for the process.
+func (d *Driver) Unusable(ctx context.Context) string {
+	if fp := d.probe(ctx); fp.Health == unikernel.HealthUndetected {
+		return fp.Description
+	}
+	return ""
+}
+
 func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	fp := unikernel.Fingerprint{Attributes: map[string]string{"driver": "gvisor"}}
 	if sandbox.Binary(ctx, &fp, d.cfg.Runsc, "runsc", "runsc version ", "runsc not found; "+installHint) == "" {
