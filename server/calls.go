@@ -25,8 +25,9 @@ var (
 type calls struct {
 	stop context.Context // the server's work context: its end cancels every call
 
-	mu        sync.Mutex                    // guards bySession and stopping
+	mu        sync.Mutex                    // guards bySession, running and stopping
 	bySession map[uint64]map[*call]struct{} // running and queued calls
+	running   int                           // calls begun and not ended
 	stopping  bool                          // no new calls
 	wg        sync.WaitGroup                // calls in flight; Add only under mu while !stopping
 }
@@ -52,6 +53,7 @@ func (cs *calls) begin(ctx context.Context, session uint64) (context.Context, fu
 		cs.bySession[session] = map[*call]struct{}{}
 	}
 	cs.bySession[session][c] = struct{}{}
+	cs.running++
 	cs.wg.Add(1)
 	cs.mu.Unlock()
 	stopAfter := context.AfterFunc(cs.stop, func() { cancel(errShutdown) })
@@ -63,6 +65,7 @@ func (cs *calls) begin(ctx context.Context, session uint64) (context.Context, fu
 		if len(cs.bySession[session]) == 0 {
 			delete(cs.bySession, session)
 		}
+		cs.running--
 		cs.mu.Unlock()
 		cs.wg.Done()
 	}
@@ -81,12 +84,15 @@ func (cs *calls) leave(session uint64) int {
 	return n
 }
 
-// drain refuses new calls and waits for the running ones.
-func (cs *calls) drain() {
+// drain refuses new calls and waits for the running ones. It reports whether any call was
+// running when it began.
+func (cs *calls) drain() bool {
 	cs.mu.Lock()
 	cs.stopping = true
+	had := cs.running > 0
 	cs.mu.Unlock()
 	cs.wg.Wait()
+	return had
 }
 
 // cancelCause returns why ctx ended early as an error the catalogue maps to WAMP

@@ -109,15 +109,17 @@ func (o *offload) spawn(work func()) {
 }
 
 // wait stops accepting calls and event work and blocks until every call (in every shape)
-// and every event worker has finished.
-func (o *offload) wait() {
+// and every event worker has finished. It reports whether any call was still running.
+func (o *offload) wait() bool {
 	o.mu.Lock()
 	o.stopping = true
 	o.mu.Unlock()
+	drained := false
 	if o.calls != nil {
-		o.calls.drain()
+		drained = o.calls.drain()
 	}
 	o.wg.Wait()
+	return drained
 }
 
 // onLeave handles wamp.session.on_leave [session, authid, authrole]: the session's running and

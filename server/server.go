@@ -509,13 +509,16 @@ func (s *Server) shutdown() {
 	if off != nil && sess != nil {
 		// Running work may finish within the shutdown timeout; then it is cancelled.
 		done := make(chan struct{})
-		go func() { off.wait(); close(done) }()
+		drained := false
+		go func() { drained = off.wait(); close(done) }()
 		select {
 		case <-done:
 			// A call's tracking ends when its handler returns; nexus then sends the YIELD
-			// from another goroutine. Give those sends a moment before the session closes,
-			// or a drained call's caller gets "callee gone" instead of its result.
-			time.Sleep(yieldFlushDelay)
+			// from another goroutine. When calls were drained, give those sends a moment
+			// before the session closes, or their callers get "callee gone".
+			if drained {
+				time.Sleep(yieldFlushDelay)
+			}
 		case <-time.After(s.cfg.ShutdownTimeout):
 			s.log.Warn("shutdown: cancelling running tasks")
 			if cancelWork != nil {
