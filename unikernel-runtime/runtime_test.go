@@ -263,7 +263,8 @@ func TestCloseDuringCall(t *testing.T) {
 }
 
 // TestSharedInstance runs four calls of one app at once in one instance (MaxPerApp 1): a call
-// past its wall time is canceled in the agent while the others finish with their own output.
+// past its wall time is canceled in the agent while the others finish with their own output,
+// and a short call is not held up behind a long one the agent runs on its reading thread.
 func TestSharedInstance(t *testing.T) {
 	rt := unikerneltest.NewRuntime(t, unikerneltest.NewFakeDriver(), unikernel.Config{AllowWeakIsolation: true, Spare: -1,
 		MinWarm: 1, MaxPerApp: 1, InstanceConcurrency: 4}, nil)
@@ -285,6 +286,7 @@ func TestSharedInstance(t *testing.T) {
 	}
 	results := make([]unikernel.Result, len(calls))
 	errs := make([]error, len(calls))
+	ended := make([]time.Time, len(calls))
 	var wg sync.WaitGroup
 	for i, tc := range calls {
 		wg.Add(1)
@@ -293,9 +295,16 @@ func TestSharedInstance(t *testing.T) {
 			c := tc.call
 			c.Group, c.Artifact = "shared", art
 			results[i], errs[i] = rt.Invoke(ctx, c)
+			ended[i] = time.Now()
 		}()
+		if i == 0 {
+			time.Sleep(50 * time.Millisecond) // the sleep goes first, so the agent runs it on its reading thread
+		}
 	}
 	wg.Wait()
+	if !ended[2].Before(ended[0]) || !ended[2].Before(ended[3]) {
+		t.Errorf("print ended after a sleep (ended %v), want before both", ended)
+	}
 	for i, tc := range calls {
 		if !errors.Is(errs[i], tc.wantErr) || (tc.wantErr == nil && errs[i] != nil) {
 			t.Errorf("%s: Invoke = %v, want %v", tc.name, errs[i], tc.wantErr)

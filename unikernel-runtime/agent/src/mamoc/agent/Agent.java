@@ -9,21 +9,35 @@ import java.util.*;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Agent is the DynamicLinker of a mamoc instance: it serves the framed protocol on its channel.
- * Every frame is [u32 length][u8 op][u32 id][body]; a reply carries its request's id. Invokes run
- * at once on their own threads (several calls of the loaded app in one instance); the other
- * requests are answered in order on the reading thread.
+ * Every frame is [u32 length][u8 op][u32 id][body]; a reply carries its request's id. Requests
+ * other than invokes are answered in order on the reading thread.
+ *
+ * <p>An invoke runs on the reading thread itself while a standby thread watches it: a warm call
+ * then costs the instance one read and one write, with no thread handoff (each handoff is a
+ * futex wake and wait, which a gVisor sandbox pays as system calls). When the call is still
+ * running after {@link #TAKEOVER_NS}, the standby takes the reading over, so later requests (a
+ * cancel, more calls of the app) are not held up; the thread that ran the call becomes the
+ * standby when it ends. While no standby is free, invokes run on pool threads, several at once.
  */
 public final class Agent {
     static final int OP_PING = 1, OP_COMPILE = 2, OP_LOAD = 3, OP_INVOKE = 4, OP_PROGRESS = 5, OP_EXIT = 6, OP_STATS = 7,
             OP_CANCEL = 8, OP_ERROR = 9;
     static final int ST_OK = 0, ST_TASK = 1, ST_ARG = 2, ST_LIMIT = 3, ST_INTERNAL = 4;
 
+    /** How long an invoke on the reading thread runs before the standby takes the reading over. */
+    static final long TAKEOVER_NS = 2_000_000;
+    /** The standby ticks every TAKEOVER_NS only while invokes came within this; otherwise it sleeps until woken. */
+    static final long ACTIVE_NS = 200_000_000;
+
     private final DataInputStream in;
-    private final DataOutputStream out; // written only by the writer thread (write)
+    private final OutputStream out; // whole frames, each written under its lock (see write)
     private ClassLoader shims; // set once by the reading thread before any invoke
     private volatile ClassLoader app;
     private volatile String appHash = "";
@@ -37,6 +51,21 @@ public final class Agent {
         return t;
     });
 
+    /** Inline is one invoke the reading thread runs itself; identity tells one from the next. */
+    static final class Inline {
+        final long start = System.nanoTime();
+    }
+
+    /** The invoke the reading thread runs now, null while it reads; the standby takes the reading by clearing it. */
+    private final AtomicReference<Inline> inline = new AtomicReference<>();
+    /** The thread watching inline invokes, null when none is free. */
+    private volatile Thread standby;
+    /** Whether the standby sleeps without a deadline (no invoke for ACTIVE_NS) and must be woken. */
+    private volatile boolean standbyAsleep;
+    private volatile long lastInvoke;
+    /** Threads running an inline invoke; one of them becomes the standby when it ends. */
+    private final AtomicInteger inlineRunning = new AtomicInteger();
+
     /** Running is one call on its thread; done is set, under its lock, once its reply is decided. */
     static final class Running {
         final Thread thread;
@@ -49,7 +78,7 @@ public final class Agent {
 
     Agent(InputStream in, OutputStream out, String shimsPath) {
         this.in = new DataInputStream(new BufferedInputStream(in, 1 << 16));
-        this.out = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+        this.out = out;
         this.shimsPath = shimsPath;
     }
 
@@ -64,12 +93,21 @@ public final class Agent {
         System.setIn(new ByteArrayInputStream(new byte[0]));
         System.setOut(new PrintStream(Capture.OUT, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(Capture.ERR, true, StandardCharsets.UTF_8));
-        Thread writer = new Thread(a::write, "mamoc-write");
-        writer.setDaemon(true);
-        writer.start();
-        a.serve();
-        a.drain();
-        System.exit(0);
+        a.startStandby();
+        a.loop(true);
+    }
+
+    /**
+     * startStandby starts a standby thread unless one is free, and returns the standby. The
+     * agent's own threads are not daemons: the JVM ends only through System.exit.
+     */
+    synchronized Thread startStandby() {
+        if (standby == null) {
+            Thread t = new Thread(() -> loop(false), "mamoc-io");
+            standby = t;
+            t.start();
+        }
+        return standby;
     }
 
     private ClassLoader shims() throws Exception {
@@ -86,13 +124,40 @@ public final class Agent {
         return shims;
     }
 
-    void serve() throws IOException {
+    /**
+     * loop is an agent thread's life: it reads frames, or watches as the standby, swapping roles
+     * as the reading moves. It exits the JVM when the channel ends and returns when this thread
+     * gave the reading up while another standby was free.
+     */
+    void loop(boolean reading) {
+        while (true) {
+            if (!reading) {
+                watch();
+            } else {
+                boolean ended = true;
+                try {
+                    ended = serve();
+                } catch (IOException e) {
+                    // the host is gone
+                }
+                if (ended) System.exit(0);
+                synchronized (this) {
+                    if (standby != null) return;
+                    standby = Thread.currentThread();
+                }
+            }
+            reading = !reading;
+        }
+    }
+
+    /** serve reads and answers frames; it returns true when the channel ends, false when the standby took the reading. */
+    boolean serve() throws IOException {
         while (true) {
             int n;
             try {
                 n = in.readInt();
             } catch (EOFException e) {
-                return;
+                return true;
             }
             byte[] buf = new byte[n];
             in.readFully(buf);
@@ -108,15 +173,69 @@ public final class Agent {
                     case OP_INVOKE: {
                         Request req = new Request(id, r);
                         shims();
-                        pool.execute(() -> invoke(req));
+                        if (!runInline(req)) return false;
                         break;
                     }
                     case OP_CANCEL: cancel(id); break;
-                    case OP_EXIT: send(reply(OP_EXIT, id)); return;
+                    case OP_EXIT: send(reply(OP_EXIT, id)); return true;
                     default: error(id, "unknown op " + op);
                 }
+            } catch (ThreadDeath td) {
+                throw td; // a canceled inline invoke: this thread no longer reads and ends
             } catch (Throwable t) {
                 error(id, describe(t));
+            }
+        }
+    }
+
+    /**
+     * runInline runs req on this (the reading) thread while a standby watches, else hands it to
+     * the pool. It returns false when the standby took the reading over meanwhile.
+     */
+    boolean runInline(Request req) {
+        Thread s = standby;
+        // With no inline invoke left to end, no thread would come back as the standby (a
+        // canceled one ended): start one.
+        if (s == null && inlineRunning.get() == 0) s = startStandby();
+        if (s == null) {
+            pool.execute(() -> invoke(req));
+            return true;
+        }
+        lastInvoke = System.nanoTime();
+        Inline mine = new Inline();
+        inline.set(mine);
+        if (standbyAsleep) LockSupport.unpark(s);
+        inlineRunning.incrementAndGet();
+        try {
+            invoke(req); // a cancel (ThreadDeath) ends this thread: the standby read the cancel, so it reads now
+        } finally {
+            inlineRunning.decrementAndGet();
+        }
+        return inline.compareAndSet(mine, null);
+    }
+
+    /** watch is the standby's wait; it returns once it took the reading over from an invoke that ran past TAKEOVER_NS. */
+    void watch() {
+        while (true) {
+            Inline cur = inline.get();
+            long now = System.nanoTime();
+            if (cur != null && now - cur.start >= TAKEOVER_NS) {
+                if (inline.compareAndSet(cur, null)) {
+                    synchronized (this) {
+                        standby = null;
+                    }
+                    return;
+                }
+                continue;
+            }
+            if (cur != null) {
+                LockSupport.parkNanos(TAKEOVER_NS - (now - cur.start));
+            } else if (now - lastInvoke < ACTIVE_NS) {
+                LockSupport.parkNanos(TAKEOVER_NS);
+            } else {
+                standbyAsleep = true;
+                if (inline.get() == null) LockSupport.park();
+                standbyAsleep = false;
             }
         }
     }
@@ -146,40 +265,22 @@ public final class Agent {
         return sb.length() > 4000 ? sb.substring(0, 4000) : sb.toString();
     }
 
-    /** Frames wait here for the writer thread; a call's thread never writes the stream itself, so stopping it cannot cut a frame. */
-    private final java.util.concurrent.LinkedBlockingQueue<byte[]> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
-    private static final byte[] DRAINED = new byte[0];
-    private final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
-
+    /**
+     * send writes one whole frame (one write call) under the channel's lock. A call's thread
+     * writes only when a cancel cannot stop it midway: its reply after it is done, its progress
+     * under its Running lock (see progress), so a stopped thread never cuts a frame.
+     */
     void send(Wire.Writer w) throws IOException {
-        outbox.add(w.bytes());
-    }
-
-    /** write sends queued frames in order, flushing when the queue is empty (several replies, one write). */
-    void write() {
-        try {
-            while (true) {
-                byte[] b = outbox.take();
-                if (b == DRAINED) break;
-                out.writeInt(b.length);
-                out.write(b);
-                if (outbox.isEmpty()) out.flush();
-            }
-            out.flush();
-        } catch (InterruptedException | IOException e) {
-            // the host is gone
-        } finally {
-            drained.countDown();
+        byte[] b = w.frame();
+        synchronized (out) {
+            out.write(b);
         }
     }
 
-    /** drain waits until every frame queued so far is written. */
-    void drain() {
-        outbox.add(DRAINED);
-        try {
-            drained.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** progress sends one progress frame of a running call; cancel waits for it (both hold run). */
+    void progress(Running run, int id, String msg) throws IOException {
+        synchronized (run) {
+            if (!run.done) send(reply(OP_PROGRESS, id).str(msg));
         }
     }
 
@@ -256,7 +357,7 @@ public final class Agent {
         Result res = new Result();
         ThreadDeath stopped = null;
         try {
-            run(q, res);
+            run(q, res, run);
         } catch (ThreadDeath td) {
             stopped = td;
             res.status = ST_INTERNAL;
@@ -275,7 +376,7 @@ public final class Agent {
         if (stopped != null) throw stopped; // never reuse a thread that was stopped
     }
 
-    void run(Request q, Result res) {
+    void run(Request q, Result res, Running running) {
         String hash = q.hash, cls = q.cls, method = q.method;
         String[] types = q.types;
         long outLimit = q.outLimit;
@@ -293,7 +394,7 @@ public final class Agent {
         int id = q.id;
         Capture.Call capture = new Capture.Call(outLimit, msg -> {
             try {
-                send(reply(OP_PROGRESS, id).str(String.valueOf(msg)));
+                progress(running, id, String.valueOf(msg));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

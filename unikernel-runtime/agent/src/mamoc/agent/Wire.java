@@ -70,6 +70,10 @@ final class Wire {
     static final class Writer {
         private final ByteArrayOutputStream o = new ByteArrayOutputStream();
 
+        Writer() {
+            i32(0); // the frame's length, filled in by frame()
+        }
+
         Writer u8(int v) {
             o.write(v);
             return this;
@@ -102,8 +106,15 @@ final class Wire {
             return this;
         }
 
-        byte[] bytes() {
-            return o.toByteArray();
+        /** frame returns the whole frame: its length, then what was written. */
+        byte[] frame() {
+            byte[] b = o.toByteArray();
+            int n = b.length - 4;
+            b[0] = (byte) (n >>> 24);
+            b[1] = (byte) (n >>> 16);
+            b[2] = (byte) (n >>> 8);
+            b[3] = (byte) n;
+            return b;
         }
     }
 }
