@@ -82,7 +82,7 @@ func scanExecution(s scanner) (Execution, error) {
 // prepare fills defaults and validates e for insertion.
 func (e *Execution) prepare() error {
 	if e.ID == "" {
-		e.ID = newID()
+		e.ID = newOrderedID()
 	}
 	if e.Status == "" {
 		e.Status = StatusQueued
@@ -114,6 +114,18 @@ func (e *Execution) args() []any {
 const insertExec = `INSERT INTO executions (` + execCols + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// execColCount is the number of columns in execCols (and of Execution.args).
+const execColCount = 16
+
+// execRowsPerInsert is how many rows one INSERT of InsertExecutions carries.
+const execRowsPerInsert = 32
+
+// insertExecRows is an INSERT of n executions.
+func insertExecRows(n int) string {
+	row := "(?" + strings.Repeat(", ?", execColCount-1) + ")"
+	return `INSERT INTO executions (` + execCols + `) VALUES ` + row + strings.Repeat(", "+row, n-1)
+}
+
 // InsertExecution records e and returns it with ID, Status and QueuedAt
 // defaults filled. A duplicate ID is ErrExists.
 func (d *DB) InsertExecution(ctx context.Context, e Execution) (Execution, error) {
@@ -139,15 +151,33 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 		}
 	}
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, insertExec)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = st.Close() }()
-		for i := range es {
-			if _, err := st.ExecContext(ctx, es[i].args()...); err != nil {
-				return fmt.Errorf("execution %s: %w", es[i].ID, err)
+		// Rows go in execRowsPerInsert at a time: one statement step per group instead of per row.
+		var many *sql.Stmt
+		if len(es) >= execRowsPerInsert {
+			st, err := tx.PrepareContext(ctx, insertExecRows(execRowsPerInsert))
+			if err != nil {
+				return err
 			}
+			defer func() { _ = st.Close() }()
+			many = st
+		}
+		args := make([]any, 0, execRowsPerInsert*execColCount)
+		for len(es) > 0 {
+			n := min(len(es), execRowsPerInsert)
+			args = args[:0]
+			for i := range es[:n] {
+				args = append(args, es[i].args()...)
+			}
+			var err error
+			if n == execRowsPerInsert {
+				_, err = many.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, insertExecRows(n), args...)
+			}
+			if err != nil {
+				return fmt.Errorf("executions %s…: %w", es[0].ID, err)
+			}
+			es = es[n:]
 		}
 		return nil
 	})
