@@ -54,6 +54,9 @@ type DB struct {
 
 	execs *execWriter // group commit of RecordExecution
 
+	stmtMu    sync.Mutex                       // guards execStmts
+	execStmts [execRowsPerInsert + 1]*sql.Stmt // INSERTs of n executions on w, prepared once
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -155,6 +158,13 @@ func (d *DB) closeAll() error {
 		// Fold the WAL back into the main file so the directory is compact
 		// when idle; failure here loses nothing.
 		_, _ = d.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		d.stmtMu.Lock()
+		for _, st := range d.execStmts {
+			if st != nil {
+				_ = st.Close()
+			}
+		}
+		d.stmtMu.Unlock()
 		errs = append(errs, d.w.Close())
 	}
 	if d.lock != nil {

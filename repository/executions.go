@@ -120,6 +120,21 @@ const execColCount = 16
 // execRowsPerInsert is how many rows one INSERT of InsertExecutions carries.
 const execRowsPerInsert = 32
 
+// insertExecStmt returns the prepared INSERT of n executions on the writer connection.
+func (d *DB) insertExecStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	d.stmtMu.Lock()
+	defer d.stmtMu.Unlock()
+	if st := d.execStmts[n]; st != nil {
+		return st, nil
+	}
+	st, err := d.w.PrepareContext(ctx, insertExecRows(n))
+	if err != nil {
+		return nil, err
+	}
+	d.execStmts[n] = st
+	return st, nil
+}
+
 // insertExecRows is an INSERT of n executions.
 func insertExecRows(n int) string {
 	row := "(?" + strings.Repeat(", ?", execColCount-1) + ")"
@@ -150,17 +165,19 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 			return fmt.Errorf("insert executions: %w", err)
 		}
 	}
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
-		// Rows go in execRowsPerInsert at a time: one statement step per group instead of per row.
-		var many *sql.Stmt
-		if len(es) >= execRowsPerInsert {
-			st, err := tx.PrepareContext(ctx, insertExecRows(execRowsPerInsert))
+	// Rows go in execRowsPerInsert at a time: one statement step per group instead of per row.
+	// The statements are prepared before the transaction takes the one writer connection.
+	var stmts [2]*sql.Stmt
+	for i, n := range [2]int{min(len(es), execRowsPerInsert), len(es) % execRowsPerInsert} {
+		if n > 0 {
+			st, err := d.insertExecStmt(ctx, n)
 			if err != nil {
-				return err
+				return fmt.Errorf("insert %d executions: %w", len(es), err)
 			}
-			defer func() { _ = st.Close() }()
-			many = st
+			stmts[i] = st
 		}
+	}
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		args := make([]any, 0, execRowsPerInsert*execColCount)
 		for len(es) > 0 {
 			n := min(len(es), execRowsPerInsert)
@@ -168,13 +185,11 @@ func (d *DB) InsertExecutions(ctx context.Context, es []Execution) error {
 			for i := range es[:n] {
 				args = append(args, es[i].args()...)
 			}
-			var err error
-			if n == execRowsPerInsert {
-				_, err = many.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, insertExecRows(n), args...)
+			st := stmts[0]
+			if n < execRowsPerInsert {
+				st = stmts[1]
 			}
-			if err != nil {
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("executions %s…: %w", es[0].ID, err)
 			}
 			es = es[n:]

@@ -404,7 +404,7 @@ public final class Agent {
         Thread.currentThread().setContextClassLoader(app);
         long t0 = System.nanoTime();
         try {
-            Class<?> c = Class.forName(cls, true, app);
+            Class<?> c = app instanceof MemLoader ? ((MemLoader) app).load(cls) : Class.forName(cls, true, app);
             Object ret;
             boolean isVoid;
             if (instance) {
@@ -418,7 +418,8 @@ public final class Agent {
             } else if (method.isEmpty()) {
                 Invoker.Choice<Constructor<?>> ch = Invoker.pickConstructor(c, types, args, app);
                 Object obj = ch.member.newInstance(ch.args);
-                Method run = c.getMethod("run");
+                Method run = RUN.get(c);
+                if (run == null) throw new NoSuchMethodException(c.getName() + ".run()");
                 isVoid = run.getReturnType() == void.class;
                 ret = run.invoke(obj);
             } else {
@@ -512,9 +513,33 @@ public final class Agent {
         long execNanos;
     }
 
+    /** RUN is each class's public run() method, looked up once (null when it has none). */
+    private static final ClassValue<Method> RUN = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> c) {
+            try {
+                return c.getMethod("run");
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
+        }
+    };
+
     /** MemLoader defines one app's classes from memory; its parent holds only the shims and the platform. */
     static final class MemLoader extends ClassLoader {
         private final Map<String, byte[]> classes;
+        /** Classes already loaded and initialized by name: a call's class is looked up once per instance. */
+        private final Map<String, Class<?>> loaded = new ConcurrentHashMap<>();
+
+        /** load returns class name, loaded and initialized, as Class.forName(name, true, this) does. */
+        Class<?> load(String name) throws ClassNotFoundException {
+            Class<?> c = loaded.get(name);
+            if (c == null) {
+                c = Class.forName(name, true, this);
+                loaded.put(name, c);
+            }
+            return c;
+        }
 
         MemLoader(Map<String, byte[]> classes, ClassLoader parent) {
             super("app", parent);
