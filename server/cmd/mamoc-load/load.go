@@ -71,18 +71,19 @@ type row struct {
 
 // report is everything measured against one server.
 type report struct {
-	label string
-	rows  []row
+	label  string
+	driver string // the server's --driver, "" for its default
+	rows   []row
 	nq    *queens
 }
 
-func measure(ctx context.Context, label, path string, o options) (report, error) {
+func measure(ctx context.Context, label, path string, args []string, o options) (report, error) {
 	dir, err := os.MkdirTemp("", "mamoc-load-")
 	if err != nil {
 		return report{}, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	srv, err := startServer(ctx, path, dir)
+	srv, err := startServer(ctx, path, dir, args...)
 	if err != nil {
 		return report{}, err
 	}

@@ -47,4 +47,37 @@ func printReports(w io.Writer, reports []report) {
 		}
 	}
 	fmt.Fprintln(w, "\ngoals: 1 session p50 ratio ≤ 1.6×, p99 ratio ≤ 5×; 50 sessions calls/s ratio ≥ 0.5× without errors; 200 sessions no errors; NQueens ≥ 0.95× the JVM")
+	printDrivers(w, reports)
+}
+
+// printDrivers compares, for each server, every driver's trivial task with the process driver's,
+// as the phone sees them (same sessions, same run).
+func printDrivers(w io.Writer, reports []report) {
+	for _, base := range reports {
+		if base.driver != "process" {
+			continue
+		}
+		server, _, _ := strings.Cut(base.label, "/")
+		for _, r := range reports {
+			if r.driver == "" || r.driver == "process" || !strings.HasPrefix(r.label, server+"/") {
+				continue
+			}
+			fmt.Fprintf(w, "\n%s: trivial MAMoC task through driver %s vs process, at the client\n", server, r.driver)
+			fmt.Fprintf(w, "| sessions | %s p50 / p99 ms | process p50 / p99 ms | p50 ratio | p99 ratio | calls/s ratio |\n", r.driver)
+			fmt.Fprintln(w, "|---|---|---|---|---|---|")
+			for i, x := range r.rows {
+				if i >= len(base.rows) {
+					break
+				}
+				b := base.rows[i]
+				fmt.Fprintf(w, "| %d | %s / %s | %s / %s | %s | %s | %s |\n", x.sessions, ms(x.trivial.p50), ms(x.trivial.p99),
+					ms(b.trivial.p50), ms(b.trivial.p99), ratio(float64(x.trivial.p50), float64(b.trivial.p50)),
+					ratio(float64(x.trivial.p99), float64(b.trivial.p99)), ratio(x.trivial.rate, b.trivial.rate))
+			}
+			if r.nq != nil && base.nq != nil {
+				fmt.Fprintf(w, "NQueens(%d) warm median: %s %s ms, process %s ms (speed %s of process)\n", r.nq.n, r.driver,
+					ms(r.nq.mamoc), ms(base.nq.mamoc), ratio(float64(base.nq.mamoc), float64(r.nq.mamoc)))
+			}
+		}
+	}
 }

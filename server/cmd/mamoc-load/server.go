@@ -37,7 +37,7 @@ type child struct {
 var wsAddr = regexp.MustCompile(`ws=(ws://\S+)`)
 
 // startServer runs the binary at path on loopback and waits until it listens.
-func startServer(ctx context.Context, path, dir string) (*child, error) {
+func startServer(ctx context.Context, path, dir string, args ...string) (*child, error) {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	c := &child{ticket: hex.EncodeToString(b[:]), done: make(chan struct{})}
@@ -47,8 +47,8 @@ func startServer(ctx context.Context, path, dir string) (*child, error) {
 	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
 		return nil, err
 	}
-	c.cmd = exec.Command(path, "--config", cfgPath, "--data-dir", filepath.Join(dir, "data"),
-		"--listen", "127.0.0.1:0", "--rawsocket-listen", "off")
+	c.cmd = exec.Command(path, append([]string{"--config", cfgPath, "--data-dir", filepath.Join(dir, "data"),
+		"--listen", "127.0.0.1:0", "--rawsocket-listen", "off"}, args...)...)
 	c.cmd.Stdout = io.Discard
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
