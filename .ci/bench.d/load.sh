@@ -2,7 +2,8 @@
 # load: a real mamoc-server under load from plain nexus clients (WebSocket + CBOR on 127.0.0.1):
 # an edge user's no-op RPC vs a trivial MAMoC task (FQCN, [null,[41]]) at 1, 10, 50 and 200
 # sessions (p50/p99, calls/s, errors, ratios in the same run), and warm NQueens(13) vs a warmed
-# plain JVM and vs MAMoC's way (a fresh java per call). Bounded: 40 s per phase at most.
+# plain JVM and vs MAMoC's way (a fresh java per call). Both paths are warmed first with 50
+# sessions (every instance booted, JITs warm). Bounded: 40 s per phase at most.
 # MAMOC_BENCH_BASELINE=<git ref> also builds that revision's server and measures it first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,4 +18,6 @@ if [ -n "${MAMOC_BENCH_BASELINE:-}" ]; then
 	(cd "$tmp/base" && go build -o "$tmp/mamoc-server-base" ./server/cmd/mamoc-server)
 	servers="$MAMOC_BENCH_BASELINE=$tmp/mamoc-server-base,$servers"
 fi
-"$tmp/mamoc-load" -server "$servers"
+# 100,000 calls a phase (split over its sessions): long enough for a steady state at 50 and 200
+# sessions, where a phase of a few thousand calls mostly measures its first seconds.
+"$tmp/mamoc-load" -server "$servers" -calls 100000

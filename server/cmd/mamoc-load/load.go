@@ -132,9 +132,11 @@ func measure(ctx context.Context, label, path string, args []string, o options) 
 		}
 		return nil
 	}
-	// warm both paths before measuring
-	run(ctx, clients[:1], 200, o.phaseTime, noop)
-	if s := run(ctx, clients[:1], 200, o.phaseTime, trivial); s.errors() > 0 {
+	// Warm both paths before measuring, with as many sessions as the busiest phase (up to 50):
+	// every instance the task phases use is then booted and its JIT warm ("a warm call").
+	warm := clients[:min(maxSess, 50)]
+	run(ctx, warm, max(2000/len(warm), 200), o.phaseTime, noop)
+	if s := run(ctx, warm, max(2000/len(warm), 200), o.phaseTime, trivial); s.errors() > 0 {
 		return r, fmt.Errorf("warm-up of the trivial task: %v", s.errs)
 	}
 	for _, n := range o.sessions {
