@@ -27,9 +27,10 @@ var capabilities = unikernel.Capabilities{Isolation: "application-kernel", Memor
 
 // Platform values for Config.Platform.
 const (
-	PlatformAuto   = ""       // KVM when a bounded probe boot succeeds, else ptrace
-	PlatformPtrace = "ptrace" // no hardware virtualisation needed; each system call costs a ptrace stop
-	PlatformKVM    = "kvm"    // needs a working /dev/kvm
+	PlatformAuto    = ""        // KVM when a bounded probe boot succeeds, else systrap when this runsc boots it, else ptrace
+	PlatformPtrace  = "ptrace"  // no hardware virtualisation needed; each system call costs a ptrace stop
+	PlatformSystrap = "systrap" // runsc from 2023 on: system calls trapped by seccomp in the guest, no ptrace stop
+	PlatformKVM     = "kvm"     // needs a working /dev/kvm
 )
 
 // Config configures the driver.
@@ -38,7 +39,8 @@ type Config struct {
 	Runsc string `json:"runsc"`
 	// StateDir holds runsc's state (--root) and the instances' OCI bundles; default /run/mamoc/gvisor.
 	StateDir string `json:"state_dir"`
-	// Platform is the gVisor platform: "" (auto: kvm if a probe boot succeeds, else ptrace), "ptrace" or "kvm".
+	// Platform is the gVisor platform: "" (auto: kvm if a probe boot succeeds, else systrap if
+	// one does, else ptrace), "ptrace", "systrap" or "kvm".
 	Platform string `json:"platform"`
 	// ProbeTimeout bounds the KVM probe boot; a probe that hangs longer means KVM is unavailable; default 5s.
 	ProbeTimeout time.Duration `json:"probe_timeout"`
@@ -84,9 +86,9 @@ func (c *Config) setDefaults() {
 // Validate reports configuration errors.
 func (c *Config) Validate() error {
 	switch c.Platform {
-	case PlatformAuto, PlatformPtrace, PlatformKVM:
+	case PlatformAuto, PlatformPtrace, PlatformSystrap, PlatformKVM:
 	default:
-		return errors.New(`platform must be "", "ptrace" or "kvm"`)
+		return errors.New(`platform must be "", "ptrace", "systrap" or "kvm"`)
 	}
 	if c.GuestUID < 0 {
 		return errors.New("guest_uid must not be negative")

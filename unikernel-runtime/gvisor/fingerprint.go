@@ -77,13 +77,16 @@ func lastLine(b []byte) string {
 }
 
 // platform is the gVisor platform instances use: Config.Platform, else KVM when its probe boot
-// succeeds, else ptrace.
+// succeeds, else systrap when its probe boot succeeds (runsc releases from 2023 on), else ptrace.
 func (d *Driver) platform(ctx context.Context) string {
 	if d.cfg.Platform != PlatformAuto {
 		return d.cfg.Platform
 	}
 	if d.probePlatform(ctx, PlatformKVM).ok {
 		return PlatformKVM
+	}
+	if d.probePlatform(ctx, PlatformSystrap).ok {
+		return PlatformSystrap
 	}
 	return PlatformPtrace
 }

@@ -77,7 +77,7 @@ public final class Agent {
     }
 
     Agent(InputStream in, OutputStream out, String shimsPath) {
-        this.in = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+        this.in = new DataInputStream(new BufferedInputStream(in, 8192));
         this.out = out;
         this.shimsPath = shimsPath;
     }
