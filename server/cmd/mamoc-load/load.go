@@ -74,7 +74,7 @@ type report struct {
 	label  string
 	driver string // the server's --driver, "" for its default
 	rows   []row
-	nq    *queens
+	nq     *queens
 }
 
 func measure(ctx context.Context, label, path string, args []string, o options) (report, error) {
