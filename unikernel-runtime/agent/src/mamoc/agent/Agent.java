@@ -37,7 +37,7 @@ public final class Agent {
     static final long ACTIVE_NS = 200_000_000;
 
     private final DataInputStream in;
-    private final OutputStream out; // whole frames, each written under its lock (see write)
+    private final OutputStream out; // whole frames, each written under its lock (see send)
     private ClassLoader shims; // set once by the reading thread before any invoke
     private volatile ClassLoader app;
     private volatile String appHash = "";
