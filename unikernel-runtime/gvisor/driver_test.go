@@ -135,3 +135,37 @@ func TestSweepsLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerprintNamesPlatform checks that the fingerprint names the platform the sandboxes use
+// and, when KVM is out, whether systrap was tried: an operator sees what is missing and why.
+func TestFingerprintNamesPlatform(t *testing.T) {
+	d, err := gvisor.New(gvisor.Config{Logger: unikerneltest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireRunsc(t, d)
+	ctx, cancel := context.WithCancel(context.Background())
+	fps, err := d.Fingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := <-fps
+	cancel()
+	for range fps { // drain until the prober ends
+	}
+	platform := fp.Attributes["platform"]
+	if !strings.Contains(fp.Description, "platform "+platform) {
+		t.Errorf("Description %q does not name platform %q", fp.Description, platform)
+	}
+	if strings.HasPrefix(fp.Attributes["kvm"], "unavailable") {
+		st := fp.Attributes["systrap"]
+		switch {
+		case st == "available" && platform != gvisor.PlatformSystrap:
+			t.Errorf("systrap available but platform %q", platform)
+		case strings.HasPrefix(st, "unavailable: ") && (platform != gvisor.PlatformPtrace || !strings.Contains(fp.Description, "systrap unavailable")):
+			t.Errorf("systrap %q, platform %q, description %q: want ptrace and the reason", st, platform, fp.Description)
+		case st != "available" && !strings.HasPrefix(st, "unavailable: "):
+			t.Errorf("systrap attribute = %q, want available or unavailable: <reason>", st)
+		}
+	}
+}

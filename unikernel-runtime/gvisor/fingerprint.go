@@ -118,6 +118,13 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	} else {
 		fp.Attributes["kvm"] = "unavailable: " + kvm.reason
 	}
+	if !kvm.ok {
+		if st := d.probePlatform(ctx, PlatformSystrap); st.ok {
+			fp.Attributes["systrap"] = "available"
+		} else {
+			fp.Attributes["systrap"] = "unavailable: " + st.reason
+		}
+	}
 	platform := d.platform(ctx)
 	fp.Attributes["platform"] = platform
 	if p := d.probePlatform(ctx, platform); !p.ok {
@@ -132,6 +139,9 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	fp.Description = "gVisor sandbox (runsc, platform " + platform + ")"
 	if !kvm.ok && d.cfg.Platform == PlatformAuto {
 		fp.Description += "; kvm unavailable: " + kvm.reason
+		if platform == PlatformPtrace {
+			fp.Description += "; systrap unavailable: " + d.probePlatform(ctx, PlatformSystrap).reason
+		}
 	}
 	if len(fp.Missing) > 0 {
 		fp.Health = unikernel.HealthDegraded
