@@ -741,3 +741,54 @@ func runningCalls(ctx context.Context, addr string) int {
 	}
 	return -1
 }
+
+// TestCallerLeavesCancelsJoined is TestCallerLeavesCancels for a node that joined another
+// router (--join): the node learns of phone A's GOODBYE from the hub's meta events, kills A's
+// task and gives its one slot to phone B.
+func TestCallerLeavesCancelsJoined(t *testing.T) {
+	hub := startServer(t, server.Config{RouterOnly: true})
+	var data string
+	node := offloadServer(t, func(c *server.Config) {
+		data = c.DataDir
+		c.Join, c.JoinAuthID, c.JoinTicket, c.ServerID = wsURL(hub), edgeUser.AuthID, edgeUser.Ticket, "node-a"
+		c.Runtime.MaxConcurrent, c.Runtime.QueueLen = 1, 8
+		c.Runtime.Limits.WallTime = 2 * time.Minute
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	b := anonPhone(ctx, t, hub)
+	if _, err := deploy(ctx, b, napTask("Long", 60000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := deploy(ctx, b, echoTask); err != nil {
+		t.Fatal(err)
+	}
+	a := anonPhone(ctx, t, hub)
+	go func() {
+		_, _ = a.Call(ctx, api.ProcTaskRun, nil, nil, api.RunRequest{Task: "uk.test.hostile.Long"}.Kwargs(), nil)
+	}()
+	time.Sleep(2 * time.Second) // the task runs
+	_ = a.Close()               // GOODBYE
+	start := time.Now()
+	r, err := run(ctx, b, api.RunRequest{Task: "uk.test.shell.Echo", Params: []any{"after", 1}})
+	if err != nil || r.Output != "[after|1]" {
+		t.Fatalf("B's call = %q, %v", r.Output, err)
+	}
+	// The departed caller's task held the only slot for 60 s unless it was cancelled.
+	if waited := time.Since(start); waited > 40*time.Second {
+		t.Errorf("B waited %s behind a departed caller's task", waited)
+	}
+	_ = node.Close()
+	repo, err := repository.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = repo.Close() }()
+	execs, err := repo.ListExecutions(context.Background(), repository.ExecutionFilter{Task: "uk.test.hostile.Long"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(execs) != 1 || execs[0].Status != repository.StatusCancelled {
+		t.Errorf("executions of the departed caller = %+v, want one cancelled", execs)
+	}
+}
