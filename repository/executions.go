@@ -111,8 +111,7 @@ func (e *Execution) args() []any {
 		int64(e.CommOverhead), e.OutputSize, e.ErrorURI, e.ErrorMessage}
 }
 
-const insertExec = `INSERT INTO executions (` + execCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+var insertExec = insertExecRows(1)
 
 // execColCount is the number of columns in execCols (and of Execution.args).
 const execColCount = 16
