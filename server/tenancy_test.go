@@ -515,24 +515,12 @@ func TestCallerLeavesCancels(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	b := anonPhone(ctx, t, srv)
-	if _, err := deploy(ctx, b, napTask("Long", 60000)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := deploy(ctx, b, echoTask); err != nil {
-		t.Fatal(err)
-	}
+	deployLeaveTasks(ctx, t, b)
 	leaves := []struct {
 		name  string
 		leave func(t *testing.T) // starts the long call as A, then A leaves
 	}{
-		{"goodbye", func(t *testing.T) {
-			a := anonPhone(ctx, t, srv)
-			go func() {
-				_, _ = a.Call(ctx, api.ProcTaskRun, nil, nil, api.RunRequest{Task: "uk.test.hostile.Long"}.Kwargs(), nil)
-			}()
-			time.Sleep(2 * time.Second) // the task runs
-			_ = a.Close()               // GOODBYE
-		}},
+		{"goodbye", func(t *testing.T) { startLongThenGoodbye(ctx, t, srv) }},
 		{"lost transport", func(t *testing.T) {
 			p := dialPhone(t, wsURL(srv))
 			p.send(&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: api.ProcTaskRun,
@@ -544,27 +532,12 @@ func TestCallerLeavesCancels(t *testing.T) {
 	for _, tc := range leaves {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.leave(t)
-			start := time.Now()
-			r, err := run(ctx, b, api.RunRequest{Task: "uk.test.shell.Echo", Params: []any{"after", 1}})
-			if err != nil || r.Output != "[after|1]" {
-				t.Fatalf("B's call = %q, %v", r.Output, err)
-			}
-			// The departed caller's task held the only slot for 60 s unless it was cancelled.
-			if waited := time.Since(start); waited > 40*time.Second {
-				t.Errorf("B waited %s behind a departed caller's task", waited)
-			}
+			runAfterLeave(ctx, t, b)
 		})
 	}
 	_ = srv.Close()
-	repo, err := repository.Open(context.Background(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = repo.Close() }()
-	execs, err := repo.ListExecutions(context.Background(), repository.ExecutionFilter{Task: "uk.test.hostile.Long"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo := openRepo(t, data)
+	execs := longExecutions(t, repo)
 	cancelled := 0
 	for _, e := range execs {
 		if e.Status == repository.StatusCancelled {
@@ -757,38 +730,70 @@ func TestCallerLeavesCancelsJoined(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	b := anonPhone(ctx, t, hub)
-	if _, err := deploy(ctx, b, napTask("Long", 60000)); err != nil {
-		t.Fatal(err)
+	deployLeaveTasks(ctx, t, b)
+	startLongThenGoodbye(ctx, t, hub)
+	runAfterLeave(ctx, t, b)
+	_ = node.Close()
+	execs := longExecutions(t, openRepo(t, data))
+	if len(execs) != 1 || execs[0].Status != repository.StatusCancelled {
+		t.Errorf("executions of the departed caller = %+v, want one cancelled", execs)
 	}
-	if _, err := deploy(ctx, b, echoTask); err != nil {
-		t.Fatal(err)
+}
+
+// deployLeaveTasks deploys, as b, the 60 s task a departing phone starts and the echo task b
+// runs after that phone left.
+func deployLeaveTasks(ctx context.Context, t *testing.T, b *nxclient.Client) {
+	t.Helper()
+	for _, src := range []string{napTask("Long", 60000), echoTask} {
+		if _, err := deploy(ctx, b, src); err != nil {
+			t.Fatal(err)
+		}
 	}
-	a := anonPhone(ctx, t, hub)
+}
+
+// startLongThenGoodbye has a new anonymous phone on srv start the 60 s task, lets it run, and
+// closes the phone (GOODBYE).
+func startLongThenGoodbye(ctx context.Context, t *testing.T, srv *server.Server) {
+	t.Helper()
+	a := anonPhone(ctx, t, srv)
 	go func() {
 		_, _ = a.Call(ctx, api.ProcTaskRun, nil, nil, api.RunRequest{Task: "uk.test.hostile.Long"}.Kwargs(), nil)
 	}()
 	time.Sleep(2 * time.Second) // the task runs
 	_ = a.Close()               // GOODBYE
+}
+
+// runAfterLeave runs b's echo call and checks that it did not wait behind the departed caller's
+// task, which held the only slot for 60 s unless it was cancelled.
+func runAfterLeave(ctx context.Context, t *testing.T, b *nxclient.Client) {
+	t.Helper()
 	start := time.Now()
 	r, err := run(ctx, b, api.RunRequest{Task: "uk.test.shell.Echo", Params: []any{"after", 1}})
 	if err != nil || r.Output != "[after|1]" {
 		t.Fatalf("B's call = %q, %v", r.Output, err)
 	}
-	// The departed caller's task held the only slot for 60 s unless it was cancelled.
 	if waited := time.Since(start); waited > 40*time.Second {
 		t.Errorf("B waited %s behind a departed caller's task", waited)
 	}
-	_ = node.Close()
+}
+
+// openRepo opens the repository of a closed server at data until the test ends.
+func openRepo(t *testing.T, data string) *repository.DB {
+	t.Helper()
 	repo, err := repository.Open(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = repo.Close() }()
+	t.Cleanup(func() { _ = repo.Close() })
+	return repo
+}
+
+// longExecutions lists the executions of the 60 s task in repo.
+func longExecutions(t *testing.T, repo *repository.DB) []repository.Execution {
+	t.Helper()
 	execs, err := repo.ListExecutions(context.Background(), repository.ExecutionFilter{Task: "uk.test.hostile.Long"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(execs) != 1 || execs[0].Status != repository.StatusCancelled {
-		t.Errorf("executions of the departed caller = %+v, want one cancelled", execs)
-	}
+	return execs
 }

@@ -118,11 +118,12 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	} else {
 		fp.Attributes["kvm"] = "unavailable: " + kvm.reason
 	}
+	var systrap platformProbe
 	if !kvm.ok {
-		if st := d.probePlatform(ctx, PlatformSystrap); st.ok {
+		if systrap = d.probePlatform(ctx, PlatformSystrap); systrap.ok {
 			fp.Attributes["systrap"] = "available"
 		} else {
-			fp.Attributes["systrap"] = "unavailable: " + st.reason
+			fp.Attributes["systrap"] = "unavailable: " + systrap.reason
 		}
 	}
 	platform := d.platform(ctx)
@@ -140,7 +141,7 @@ func (d *Driver) probe(ctx context.Context) unikernel.Fingerprint {
 	if !kvm.ok && d.cfg.Platform == PlatformAuto {
 		fp.Description += "; kvm unavailable: " + kvm.reason
 		if platform == PlatformPtrace {
-			fp.Description += "; systrap unavailable: " + d.probePlatform(ctx, PlatformSystrap).reason
+			fp.Description += "; systrap unavailable: " + systrap.reason
 		}
 	}
 	if len(fp.Missing) > 0 {

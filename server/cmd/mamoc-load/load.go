@@ -135,8 +135,9 @@ func measure(ctx context.Context, label, path string, args []string, o options) 
 	// Warm both paths before measuring, with as many sessions as the busiest phase (up to 50):
 	// every instance the task phases use is then booted and its JIT warm ("a warm call").
 	warm := clients[:min(maxSess, 50)]
-	run(ctx, warm, max(2000/len(warm), 200), o.phaseTime, noop)
-	if s := run(ctx, warm, max(2000/len(warm), 200), o.phaseTime, trivial); s.errors() > 0 {
+	warmCalls := max(2000/len(warm), 200) // per session
+	run(ctx, warm, warmCalls, o.phaseTime, noop)
+	if s := run(ctx, warm, warmCalls, o.phaseTime, trivial); s.errors() > 0 {
 		return r, fmt.Errorf("warm-up of the trivial task: %v", s.errs)
 	}
 	for _, n := range o.sessions {
